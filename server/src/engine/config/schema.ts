@@ -1,0 +1,103 @@
+import { z } from 'zod';
+
+/**
+ * The schema of `smoke-repair.yaml`. Every key is documented here and in docs/configuration.md.
+ * Unknown keys are rejected so a typo is reported where it stands instead of being ignored.
+ */
+
+const httpMethod = z
+  .string()
+  .transform((m) => m.toUpperCase())
+  .pipe(z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']));
+
+const status = z.number().int().min(100).max(599).describe('a number between 100 and 599');
+
+export const scenarioSchema = z.strictObject({
+  name: z.string().min(1),
+  request: z.strictObject({
+    method: httpMethod,
+    path: z.string().startsWith('/', 'a request path starts with "/"'),
+    headers: z.record(z.string(), z.string()).optional(),
+    query: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).optional(),
+    body: z.unknown().optional(),
+  }),
+  expect: z
+    .strictObject({
+      status: z
+        .union([status, z.array(status).min(1)])
+        .describe('a number between 100 and 599 (or a list of them)')
+        .default(200),
+      json: z.record(z.string(), z.unknown()).optional(),
+    })
+    .default({ status: 200 }),
+  /** name → dot path into the JSON response, e.g. `cart_id: id`. */
+  save: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a variable name is letters, digits and _'), z.string()).optional(),
+  /** Scenarios naming the same chain run in file order, after each other. */
+  chain: z.string().optional(),
+});
+
+export const dockerRuntimeSchema = z
+  .strictObject({
+    /** Compose project name (label com.docker.compose.project). */
+    project: z.string().optional(),
+    /** Compose service name (label com.docker.compose.service). */
+    service: z.string().optional(),
+    /** Container name or id. */
+    container: z.string().optional(),
+    /** Compose file, relative to the workspace; used to find the project when `project` is not given. */
+    composeFile: z.string().optional(),
+  })
+  .refine((d) => d.container || d.service, { message: 'docker needs `container` or `service` (with optional `project`)' });
+
+export const processRuntimeSchema = z.strictObject({
+  /** Command line, run through the shell in `cwd`. */
+  command: z.string().min(1),
+  cwd: z.string().default('.'),
+  env: z.record(z.string(), z.string()).default({}),
+  /** Start the process when it is not already answering at the base URL. */
+  start: z.boolean().default(true),
+});
+
+export const configSchema = z.strictObject({
+  version: z.literal(1).default(1),
+  app: z.strictObject({
+    baseUrl: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8000'),
+    health: z.string().startsWith('/').default('/health'),
+    /** How long to wait for the health endpoint before the run fails as INFRA. */
+    healthTimeoutMs: z.number().int().positive().default(30_000),
+    docker: dockerRuntimeSchema.optional(),
+    process: processRuntimeSchema.optional(),
+    /** Container (or process) path prefix → workspace-relative folder. Used when no bind mount explains a path. */
+    pathMap: z.record(z.string(), z.string()).default({}),
+    /** Where the route handlers live, for placing diagnostics when no frame is in the workspace. */
+    sourceRoots: z.array(z.string()).default([]),
+  }),
+  /** OpenAPI document: a URL path on the app (e.g. /openapi.json) or a workspace file. */
+  openapi: z
+    .strictObject({
+      location: z.string(),
+      /** Derive one positive scenario per operation. */
+      derive: z.boolean().default(true),
+      /** Operation ids or "METHOD /path" to leave out. */
+      exclude: z.array(z.string()).default([]),
+    })
+    .optional(),
+  smoke: z
+    .strictObject({
+      concurrency: z.number().int().min(1).max(256).default(8),
+      timeoutMs: z.number().int().positive().default(10_000),
+      /** Retries for transient failures (connection reset, 502/503/504) before they count. */
+      retries: z.number().int().min(0).max(5).default(1),
+      /** Re-run failing scenarios one at a time when concurrent requests make log windows overlap. */
+      pinTraces: z.boolean().default(true),
+    })
+    .default({ concurrency: 8, timeoutMs: 10_000, retries: 1, pinTraces: true }),
+  scenarios: z.array(scenarioSchema).default([]),
+});
+
+export type SmokeConfig = z.infer<typeof configSchema>;
+export type ScenarioConfig = z.infer<typeof scenarioSchema>;
+export type DockerRuntimeConfig = z.infer<typeof dockerRuntimeSchema>;
+export type ProcessRuntimeConfig = z.infer<typeof processRuntimeSchema>;
+
+export const CONFIG_FILE = 'smoke-repair.yaml';

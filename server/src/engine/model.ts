@@ -1,0 +1,244 @@
+/**
+ * The engine's vocabulary: what a smoke run produces and what every later stage
+ * (classify, plan, patch, learn) reads. Plain data, JSON-serialisable, no editor types.
+ */
+
+/** The fixed failure taxonomy (DESIGN step 3). */
+export const FAILURE_TYPES = [
+  'TRANSIENT',
+  'INFRA',
+  'TEST_ASSERT',
+  'LINT',
+  'TYPECHECK',
+  'SECURITY',
+  'POLICY',
+  'RUNTIME',
+  'SCHEMA_MIGRATION',
+  'RATE_LIMIT',
+  'UNKNOWN',
+] as const;
+export type FailureType = (typeof FAILURE_TYPES)[number];
+
+/** Where a repair should look. GENERIC only when no signal exists. */
+export const STRATEGIES = [
+  'SERVICE',
+  'ROUTE',
+  'VALIDATION',
+  'DB',
+  'DEPENDENCY',
+  'IMPORT',
+  'AUTH',
+  'RATE_LIMIT',
+  'INFRA',
+  'CONFIG',
+  'SCHEMA',
+  'GENERIC',
+] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+/** A position in a file: 1-based line, 1-based column (optional). */
+export interface SourceLocation {
+  /** Workspace-relative path with forward slashes when `inWorkspace`, else the path as seen. */
+  file: string;
+  line: number;
+  column?: number;
+}
+
+/** One frame of a server-side stack trace, after path mapping. */
+export interface Frame {
+  /** Workspace-relative (forward slashes) when mapped; otherwise the raw path. */
+  file: string;
+  /** The path as it appeared in the log (container or process path). */
+  rawFile: string;
+  line: number;
+  column?: number;
+  function: string;
+  /** The source line printed under the frame, if any. */
+  code?: string;
+  inWorkspace: boolean;
+}
+
+export type TraceLanguage = 'python' | 'node';
+
+/** A parsed stack trace. For chained exceptions, `frames` and `exceptionClass` are the last (outermost reported) exception's; `causes` holds the earlier ones in order. */
+export interface Trace {
+  language: TraceLanguage;
+  exceptionClass: string;
+  message: string;
+  frames: Frame[];
+  /** Earlier exceptions of a chain ("During handling ..." / "direct cause"), oldest first. */
+  causes: Array<{ exceptionClass: string; message: string; frames: Frame[]; relation: 'cause' | 'context' }>;
+  /** The full text of the trace as it appeared in the log. */
+  text: string;
+}
+
+/** One log line with its timestamp, as read from a runtime. */
+export interface LogLine {
+  /** Milliseconds since the epoch. */
+  time: number;
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
+
+/** Where a scenario came from: a line of the scenario file, or an OpenAPI operation. */
+export type ScenarioSource =
+  | { kind: 'file'; file: string; line: number }
+  | { kind: 'openapi'; operationId: string; pointer: string; file?: string; line?: number };
+
+export interface ScenarioRequest {
+  method: string;
+  /** Path template; `{name}` is filled from saved variables at run time. */
+  path: string;
+  headers?: Record<string, string>;
+  query?: Record<string, string>;
+  body?: unknown;
+}
+
+export interface Scenario {
+  id: string;
+  name: string;
+  request: ScenarioRequest;
+  /** Accepted statuses; the first is the one reported as "expected". */
+  expectStatus: number[];
+  /** Subset match on the JSON body (dot paths to values). */
+  expectJson?: Record<string, unknown>;
+  /** Variables to save from the response: name → dot path into the JSON body (e.g. `id`, `items.0.id`). */
+  save?: Record<string, string>;
+  /** Scenarios in the same chain run in order; others run concurrently. */
+  chain?: string;
+  /** Position within the chain. */
+  order: number;
+  source: ScenarioSource;
+  /** Route handler location, when known (from OpenAPI or static analysis). */
+  handler?: SourceLocation;
+}
+
+export interface ScenarioResult {
+  scenarioId: string;
+  name: string;
+  method: string;
+  /** The path template. */
+  path: string;
+  /** The concrete URL path that was requested, with variables filled in. */
+  resolvedPath: string;
+  expectedStatus: number;
+  /** 0 when no response arrived. */
+  status: number;
+  ok: boolean;
+  durationMs: number;
+  /** Request time window, ms since epoch. */
+  startedAt: number;
+  endedAt: number;
+  /** First bytes of the response body. */
+  bodyExcerpt: string;
+  requestBody?: unknown;
+  /** Why it failed: status mismatch, JSON expectation, network error, missing variable. */
+  failures: string[];
+  /** Network-level error code, e.g. ECONNREFUSED. */
+  errorCode?: string;
+  attempts: number;
+  /** Set when a skipped dependency (missing saved variable) prevented the request. */
+  skipped?: boolean;
+}
+
+export interface Classification {
+  failureType: FailureType;
+  strategy: Strategy;
+  exceptionClass?: string;
+  /** Whether a retry can help (transient, rate limit). */
+  retryable: boolean;
+  /** The signals the decision rests on, human-readable. */
+  signals: string[];
+}
+
+export interface Violation {
+  /** Stable across runs for the same scenario and failure: `<scenarioId>:<status>`. */
+  id: string;
+  scenarioId: string;
+  scenario: string;
+  method: string;
+  path: string;
+  expectedStatus: number;
+  actualStatus: number;
+  failureType: FailureType;
+  strategy: Strategy;
+  retryable: boolean;
+  signals: string[];
+  /** One line: `POST /carts/{cart_id}/items → 500 (expected 201): KeyError: 'price'`. */
+  message: string;
+  trace?: Trace;
+  /** Where the diagnostic goes: top workspace frame, else route handler, else scenario line. */
+  location?: SourceLocation;
+  locationKind: 'frame' | 'handler' | 'scenario' | 'none';
+  /** Log lines captured for the request's window (bounded). */
+  logExcerpt: string;
+  /** Whether the trace was pinned by re-running the scenario alone. */
+  pinned: boolean;
+  request: { method: string; path: string; body?: unknown };
+  response: { status: number; bodyExcerpt: string };
+  window: { startedAt: number; endedAt: number };
+}
+
+export interface SmokeReport {
+  workspace: string;
+  configFile: string;
+  baseUrl: string;
+  runtime: string;
+  startedAt: number;
+  durationMs: number;
+  passRate: number;
+  passed: number;
+  total: number;
+  scenarios: ScenarioResult[];
+  violations: Violation[];
+  /** OpenAPI operations no scenario could be derived for, with why. */
+  unsatisfied: Array<{ method: string; path: string; reason: string }>;
+}
+
+/** Progress events from long engine work; the server turns them into LSP progress, the CLI into stderr lines. */
+export interface Progress {
+  report(message: string, fraction?: number): void;
+}
+
+export const silentProgress: Progress = { report() {} };
+
+/** A problem with outside input, located where a person can fix it. */
+export class LocatedError extends Error {
+  constructor(
+    message: string,
+    readonly file: string,
+    readonly line: number,
+    readonly column = 1,
+    readonly remedy?: string,
+  ) {
+    super(message);
+    this.name = 'LocatedError';
+  }
+
+  /** `file:line:column: message (remedy)` */
+  format(): string {
+    return `${this.file}:${this.line}:${this.column}: ${this.message}${this.remedy ? `\n  ${this.remedy}` : ''}`;
+  }
+}
+
+/** A problem with the environment (Docker unreachable, app not up) with what to do about it. */
+export class EnvironmentError extends Error {
+  constructor(
+    message: string,
+    readonly remedy: string,
+  ) {
+    super(message);
+    this.name = 'EnvironmentError';
+  }
+}
+
+/** The workspace configuration has problems; each is located. */
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly errors: LocatedError[],
+  ) {
+    super(`${file}: ${errors.length} problem${errors.length === 1 ? '' : 's'} in the configuration\n${errors.map((e) => e.format()).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}

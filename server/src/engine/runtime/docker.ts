@@ -1,0 +1,149 @@
+import Docker from 'dockerode';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import type { DockerRuntimeConfig } from '../config/schema';
+import { EnvironmentError, type LogLine } from '../model';
+import { demultiplexDockerLogs } from './dockerLogs';
+import type { Mount, Runtime } from './types';
+
+const COMPOSE_PROJECT = 'com.docker.compose.project';
+const COMPOSE_SERVICE = 'com.docker.compose.service';
+
+/** Where dockerode will connect, for error messages. */
+function dockerEndpoint(): string {
+  return process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+}
+
+/** Compose's default project name: the compose file's folder name, lower-cased, with only [a-z0-9_-]. */
+export function defaultComposeProject(folder: string): string {
+  return path
+    .basename(path.resolve(folder))
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]/g, '');
+}
+
+/**
+ * The app runs in a Docker container, found by name or by its compose labels.
+ * Talks to whatever engine DOCKER_HOST names (a local socket by default, TCP or SSH for a remote one).
+ */
+export class DockerRuntime implements Runtime {
+  readonly kind = 'docker' as const;
+  private readonly docker: Docker;
+  private containerId: string | undefined;
+  private containerName: string | undefined;
+  private tty = false;
+
+  constructor(
+    private readonly config: DockerRuntimeConfig,
+    private readonly workspace: string,
+    docker?: Docker,
+  ) {
+    this.docker = docker ?? new Docker();
+  }
+
+  describe(): string {
+    if (this.containerName) return `docker container ${this.containerName}`;
+    if (this.config.container) return `docker container ${this.config.container}`;
+    return `docker service ${this.project()}/${this.config.service}`;
+  }
+
+  private project(): string {
+    if (this.config.project) return this.config.project;
+    const composeDir = this.config.composeFile ? path.dirname(path.resolve(this.workspace, this.config.composeFile)) : this.workspace;
+    return defaultComposeProject(composeDir);
+  }
+
+  private async ping(): Promise<void> {
+    try {
+      await this.docker.ping();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      throw new EnvironmentError(
+        `Docker is not reachable at ${dockerEndpoint()} (${code}).`,
+        'Start the Docker engine (Docker Desktop, or `sudo systemctl start docker`), or point DOCKER_HOST at a running engine, then run again.',
+      );
+    }
+  }
+
+  /** Find the container; throws EnvironmentError saying what was looked for and how to start it. */
+  private async find(): Promise<Docker.ContainerInspectInfo> {
+    await this.ping();
+    if (this.config.container) {
+      try {
+        const info = await this.docker.getContainer(this.config.container).inspect();
+        return this.remember(info);
+      } catch {
+        throw new EnvironmentError(
+          `No Docker container named "${this.config.container}" exists.`,
+          'Start the app (e.g. `docker compose up -d`) or fix `app.docker.container` in smoke-repair.yaml.',
+        );
+      }
+    }
+    const project = this.project();
+    const labels = [`${COMPOSE_SERVICE}=${this.config.service}`, `${COMPOSE_PROJECT}=${project}`];
+    const found = await this.docker.listContainers({ all: true, filters: { label: labels } });
+    const running = found.filter((c) => c.State === 'running');
+    const pick = running[0] ?? found[0];
+    if (!pick) {
+      throw new EnvironmentError(
+        `No container of compose service "${this.config.service}" in project "${project}" was found.`,
+        `Start it with \`docker compose up -d ${this.config.service}\` in the folder of the compose file, or set \`app.docker.project\` to the project name \`docker compose ls\` shows.`,
+      );
+    }
+    return this.remember(await this.docker.getContainer(pick.Id).inspect());
+  }
+
+  private remember(info: Docker.ContainerInspectInfo): Docker.ContainerInspectInfo {
+    this.containerId = info.Id;
+    this.containerName = info.Name.replace(/^\//, '');
+    this.tty = Boolean(info.Config?.Tty);
+    return info;
+  }
+
+  async ensureRunning(): Promise<void> {
+    const info = await this.find();
+    if (!info.State.Running) {
+      throw new EnvironmentError(
+        `The container ${this.containerName} is not running (${info.State.Status}${info.State.ExitCode ? `, exit code ${info.State.ExitCode}` : ''}).`,
+        `Look at \`docker logs ${this.containerName}\` for why it stopped, then start it again (\`docker compose up -d\`).`,
+      );
+    }
+  }
+
+  private async id(): Promise<string> {
+    if (!this.containerId) await this.find();
+    return this.containerId!;
+  }
+
+  async logs(since: number, until: number): Promise<LogLine[]> {
+    const container = this.docker.getContainer(await this.id());
+    // The API takes whole seconds; ask for a little more and cut precisely here.
+    const raw = (await container.logs({
+      follow: false,
+      stdout: true,
+      stderr: true,
+      timestamps: true,
+      since: Math.floor(since / 1000) - 1,
+      until: Math.ceil(until / 1000) + 1,
+    })) as unknown as Buffer;
+    return demultiplexDockerLogs(raw, this.tty).filter((l) => l.time >= since && l.time <= until);
+  }
+
+  async mounts(): Promise<Mount[]> {
+    const info = await this.docker.getContainer(await this.id()).inspect();
+    return (info.Mounts ?? [])
+      .filter((m) => m.Type === 'bind' && m.Source && m.Destination)
+      .map((m) => ({ source: m.Source, destination: m.Destination }));
+  }
+
+  async restart(): Promise<void> {
+    await this.docker.getContainer(await this.id()).restart();
+  }
+
+  /** Whether a rebuild could be attempted at all: only with a Dockerfile in the workspace. */
+  canRebuild(): boolean {
+    return existsSync(path.join(this.workspace, 'Dockerfile'));
+  }
+
+  async dispose(): Promise<void> {}
+}

@@ -1,0 +1,30 @@
+import type { LogLine } from '../model';
+
+/** A bind mount or a configured mapping: a path as the app sees it → a host path. */
+export interface Mount {
+  /** Path inside the container (or as the process sees it). */
+  destination: string;
+  /** Absolute host path. */
+  source: string;
+}
+
+/**
+ * Where the app under test runs. One adapter per kind (docker, process); each passes
+ * the same contract test (test/integration/runtime-contract.test.ts).
+ */
+export interface Runtime {
+  readonly kind: 'docker' | 'process';
+  /** Human-readable, e.g. `docker container shop-api-api-1`. */
+  describe(): string;
+  /** Make sure the app is there (process: start it if configured). Throws EnvironmentError with a remedy. */
+  ensureRunning(): Promise<void>;
+  /** Log lines with timestamps between `since` and `until` (ms since epoch), stdout and stderr apart. */
+  logs(since: number, until: number): Promise<LogLine[]>;
+  /** Host paths the app's paths map to (bind mounts). */
+  mounts(): Promise<Mount[]>;
+  restart(): Promise<void>;
+  /** Rebuild the image; only attempted when a Dockerfile exists. Off unless asked. */
+  rebuild?(): Promise<void>;
+  /** Release what this adapter started (process mode stops its child). */
+  dispose(): Promise<void>;
+}
