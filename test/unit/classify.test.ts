@@ -99,6 +99,7 @@ describe('classification rules', () => {
     assert.deepEqual(st(404, '{"detail":"Not Found"}'), ['RUNTIME', 'ROUTE']);
     assert.deepEqual(st(404, 'Cannot GET /orders/1'), ['RUNTIME', 'ROUTE']);
     assert.deepEqual(st(404, '{"detail":"Item 42 not found"}'), ['RUNTIME', 'DB']);
+    assert.deepEqual(st(404, '{"error":"Not Found","message":"no route for POST /tags"}'), ['RUNTIME', 'ROUTE']);
     assert.deepEqual(st(405, '{"detail":"Method Not Allowed"}'), ['RUNTIME', 'ROUTE']);
     assert.deepEqual(st(409), ['RUNTIME', 'DB']);
     assert.deepEqual(st(401), ['RUNTIME', 'AUTH']);

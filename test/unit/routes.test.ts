@@ -50,3 +50,10 @@ test('the exact prefixed route beats a shorter suffix match', () => {
   const b = scanRoutes('b.py', '@app.post("/pay")\ndef pay(): ...\n');
   assert.equal(findHandler([...b, ...a], 'POST', '/orders/{order_id}/pay')?.location.file, 'a.py');
 });
+
+test('a router with no prefix that is never mounted is found by its file name', () => {
+  const routes = scanRoutes('src/routes/tags.js', "const router = express.Router();\nrouter.post('/', (req, res) => res.status(201).json({}));\nrouter.get('/', list);\n");
+  assert.equal(findHandler(routes, 'POST', '/tags')?.location.line, 2);
+  assert.equal(findHandler(routes, 'GET', '/tags')?.location.line, 3);
+  assert.equal(findHandler(routes, 'GET', '/labels'), undefined);
+});

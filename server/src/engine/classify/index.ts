@@ -42,6 +42,8 @@ export function classify(input: ClassifyInput): Classification {
   return decide(input);
 }
 
+const NETWORK_ERROR = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|UND_ERR_SOCKET|UND_ERR_CONNECT_TIMEOUT)\b/;
+
 /**
  * Classifies a server log on its own (the `classify` command reads it from stdin): the last
  * trace in it, with the whole log as the signal text. No status is known.
@@ -50,6 +52,8 @@ export function classifyLog(text: string): Classification & { trace?: Trace } {
   const log = typeof text === 'string' ? text : '';
   const traces = extractTraces(log);
   const trace = traces[traces.length - 1];
-  const result = decide({ trace, logText: log });
+  // With no request to look at, a network error named in the log stands in for the request's own.
+  const errorCode = trace ? undefined : NETWORK_ERROR.exec(log)?.[1];
+  const result = decide({ trace, logText: log, ...(errorCode ? { errorCode } : {}) });
   return trace ? { ...result, trace } : result;
 }

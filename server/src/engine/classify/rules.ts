@@ -45,6 +45,8 @@ const ROUTE_MODULE = /(?:^|\/)(?:routes?|routers?|views?|controllers?|handlers?|
 const ROUTING_ERROR = /NoMatchFound|NoReverseMatch|Resolver404|MethodNotAllowed|RouteNotFound|Cannot (?:GET|POST|PUT|PATCH|DELETE) \//;
 const VALIDATION_CLASS = /ValidationError|RequestValidationError|ResponseValidationError|ValidationException|ZodError|ValidatorError/;
 const NETWORK_TRANSIENT = /^(?:ECONNRESET|ETIMEDOUT|ESOCKETTIMEDOUT|EPIPE|ECONNABORTED|EAI_AGAIN|UND_ERR_(?:SOCKET|CONNECT_TIMEOUT|HEADERS_TIMEOUT|BODY_TIMEOUT|CLOSED)|ABORT_ERR|TIMEOUT|TimeoutError)$/;
+/** A 404 body that says the route itself is unknown (custom not-found handlers), not a record. */
+const NO_ROUTE = /\bno (?:such )?route\b|\broute not found\b|\bunknown (?:route|endpoint|path)\b|\bno handler for\b/i;
 const ROW_MISSING = /not found|does not exist|no such|doesn't exist|unknown id|no (?:\w+ )?with id/i;
 const FRAMEWORK_404 = /^\s*(?:\{\s*"detail"\s*:\s*"Not Found"\s*\}|Not Found|Cannot (?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \S+)/;
 
@@ -250,7 +252,7 @@ export const RULES: readonly Rule[] = [
     failureType: 'RUNTIME',
     strategy: 'DB',
     test: (c) => {
-      if (!statusIs(c, 404) || FRAMEWORK_404.test(c.body)) return undefined;
+      if (!statusIs(c, 404) || FRAMEWORK_404.test(c.body) || NO_ROUTE.test(c.body)) return undefined;
       const m = ROW_MISSING.exec(c.body);
       return m ? `${statusText(c)}: the body says a record is missing ("${m[0]}")` : undefined;
     },

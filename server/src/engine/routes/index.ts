@@ -105,6 +105,8 @@ export function findHandler(routes: RouteDeclaration[], method: string, requestP
     if (full === target) score = 10_000 + full.length;
     // A router mounted under a prefix declared in another file: the declared path is a suffix on a segment boundary.
     else if (route.path.length > 1 && route.path.startsWith('/') && target.endsWith(route.path)) score = route.path.length;
+    // A router with no prefix of its own, mounted elsewhere: guess its mount point from the file name (`routes/tags.js` → `/tags`).
+    else if (!route.prefix && normaliseRoutePath(`/${path.basename(route.location.file, path.extname(route.location.file))}${route.path}`) === target) score = 1_000;
     if (score > (best?.score ?? -1)) best = { route, score };
   }
   return best?.route;

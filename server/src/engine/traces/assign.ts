@@ -6,15 +6,16 @@ export interface TimedTrace {
   time: number;
 }
 
-/** How soon after a trace the server's access-log line for the same request is expected. */
-const ACCESS_LOG_MS = 500;
+/** How far from a trace the server's access-log line for the same request may stand (either side: some servers log it first). */
+const ACCESS_LOG_MS = 300;
 
 /**
  * Tie each trace to the failing request whose time window holds it. When windows overlap, the
- * access-log line the server writes right after the trace (`"POST /orders/2/pay HTTP/1.1" 500`)
- * settles which request it was. A request still not settled (several traces, or one trace that
- * fits several requests, or a 5xx with no trace seen) is ambiguous: those are re-run one at a time.
- * Only answers that a server error explains are candidates (5xx, or no answer at all).
+ * access-log line the server writes next to the trace (`"POST /orders/2/pay HTTP/1.1" 500`) settles
+ * which request it was: the request named by the line nearest to the trace wins. A request still
+ * not settled (several traces, one trace that fits several requests, or a 5xx with no trace seen) is
+ * ambiguous: those are re-run one at a time. Only answers that a server error explains are
+ * candidates (5xx, or no answer at all).
  */
 export function assignTraces(
   failing: ScenarioResult[],
@@ -27,42 +28,51 @@ export function assignTraces(
   const assigned = new Map<string, Trace>();
   const taken = new Set<TimedTrace>();
 
-  // First pass: the access log names the request right after its trace.
+  // Traces that fit one request only, and that request has no other trace: settled.
+  for (const r of candidates) {
+    const mine = traces.filter((t) => inWindow(r, t));
+    if (mine.length === 1 && !candidates.some((o) => o !== r && inWindow(o, mine[0]))) {
+      assigned.set(r.scenarioId, mine[0].trace);
+      taken.add(mine[0]);
+    }
+  }
+  // The rest: the access-log line nearest to each trace names its request.
   for (const t of traces) {
-    const fits = candidates.filter((r) => inWindow(r, t));
-    if (fits.length < 2) continue;
-    const named = fits.filter((r) => accessLogNames(lines, t.time, r));
-    if (named.length === 1 && !assigned.has(named[0].scenarioId)) {
-      assigned.set(named[0].scenarioId, t.trace);
+    if (taken.has(t)) continue;
+    const fits = candidates.filter((r) => !assigned.has(r.scenarioId) && inWindow(r, t));
+    let best: { r: ScenarioResult; distance: number } | undefined;
+    let tie = false;
+    for (const r of fits) {
+      const distance = accessLogDistance(lines, t.time, r);
+      if (distance === undefined) continue;
+      if (!best || distance < best.distance) {
+        best = { r, distance };
+        tie = false;
+      } else if (distance === best.distance) tie = true;
+    }
+    if (best && !tie) {
+      assigned.set(best.r.scenarioId, t.trace);
       taken.add(t);
     }
   }
-
-  const ambiguous: ScenarioResult[] = [];
-  for (const r of candidates) {
-    if (assigned.has(r.scenarioId)) continue;
-    const mine = traces.filter((t) => !taken.has(t) && inWindow(r, t));
-    if (mine.length === 0) {
-      // No trace seen: a 5xx normally logs one, so look again alone (the log may have lagged or interleaved).
-      if (r.status >= 500) ambiguous.push(r);
-      continue;
-    }
-    const shared = mine.some((t) => candidates.some((o) => o !== r && !assigned.has(o.scenarioId) && inWindow(o, t)));
-    if (mine.length === 1 && !shared) assigned.set(r.scenarioId, mine[0].trace);
-    else ambiguous.push(r);
-  }
+  const ambiguous = candidates.filter((r) => !assigned.has(r.scenarioId) && (r.status >= 500 || traces.some((t) => !taken.has(t) && inWindow(r, t))));
   return { assigned, ambiguous };
 }
 
-/** Whether a log line shortly after `time` names this request's method and concrete path. */
-function accessLogNames(lines: readonly LogLine[], time: number, r: ScenarioResult): boolean {
+/** How far in time from `time` the nearest log line naming this request's method, concrete path and status stands. */
+function accessLogDistance(lines: readonly LogLine[], time: number, r: ScenarioResult): number | undefined {
   const needle = `${r.method} ${r.resolvedPath}`;
+  const status = r.status ? String(r.status) : undefined;
+  let best: number | undefined;
   for (const l of lines) {
-    if (l.time < time || l.time > time + ACCESS_LOG_MS) continue;
+    const distance = Math.abs(l.time - time);
+    if (distance > ACCESS_LOG_MS || (best !== undefined && distance >= best)) continue;
     const at = l.text.indexOf(needle);
     if (at < 0) continue;
     const next = l.text.charAt(at + needle.length);
-    if (next === '' || next === ' ' || next === '"' || next === '?') return true;
+    if (!(next === '' || next === ' ' || next === '"' || next === '?')) continue;
+    if (status && !new RegExp(`\\b${status}\\b`).test(l.text.slice(at + needle.length))) continue;
+    best = distance;
   }
-  return false;
+  return best;
 }
