@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it. Installs what it needs when it is missing:
+# npm packages, the Docker engine and the example images, code-server and Chromium.
+#
+#   npm test                      everything
+#   SMOKE_REPAIR_TESTS=unit npm test        only the unit tests (no Docker, no editor)
+#   SMOKE_REPAIR_TESTS=unit,integration,lsp,e2e npm test   any subset, in that order
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+SUITES="${SMOKE_REPAIR_TESTS:-unit,integration,lsp,e2e}"
+has() { [[ ",$SUITES," == *",$1,"* ]]; }
+step() { printf '\n==> %s\n' "$*" >&2; }
+START=$SECONDS
+
+if [ ! -x node_modules/.bin/tsx ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step "npm ci"
+  npm ci --no-audit --no-fund
+fi
+
+step "type-check"
+npm run --silent typecheck
+
+step "build (esbuild)"
+node esbuild.mjs
+
+FILES=()
+if has unit; then
+  step "Python packages for the tests"
+  FASTAPI_PYTHON="$(bash scripts/setup-python.sh)"
+  export FASTAPI_PYTHON
+  FILES+=(test/unit/*.test.ts)
+fi
+if has integration || has lsp || has e2e; then
+  step "Docker engine and example images"
+  bash scripts/setup-docker.sh all
+fi
+if has integration; then FILES+=(test/integration/*.test.ts); fi
+if has lsp; then FILES+=(test/lsp/*.test.ts); fi
+if has e2e; then
+  step "code-server, Chromium and the packaged extension"
+  bash scripts/setup-code-server.sh
+  npm run --silent package
+  FILES+=(test/e2e/*.test.ts)
+fi
+
+step "tests: ${SUITES}"
+mkdir -p test-results
+# One runner for every suite, one file at a time: the integration suites share the example apps' ports.
+node --import tsx --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
+  "${FILES[@]}"
+step "done in $((SECONDS - START)) s"
