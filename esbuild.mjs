@@ -1,0 +1,79 @@
+// Bundles the extension: the VS Code client, the language server and the command line.
+//   node esbuild.mjs               development build with source maps
+//   node esbuild.mjs --production  minified, no source maps
+//   node esbuild.mjs --watch       rebuild on change
+import * as esbuild from 'esbuild';
+import { existsSync } from 'node:fs';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/**
+ * dockerode → docker-modem → ssh2 loads two native add-ons, both inside try/catch with a pure
+ * JavaScript fallback: `cpu-features` (CPU detection for cipher order) and ssh2's own
+ * `sshcrypto.node`. They stay external; when they are missing at run time (they are not shipped),
+ * ssh2 falls back to its JavaScript code paths.
+ */
+const nativeExternals = ['cpu-features', '*.node'];
+
+const entries = [
+  { in: 'client/src/extension.ts', out: 'dist/client.js', external: ['vscode'] },
+  { in: 'server/src/server.ts', out: 'dist/server.js', external: nativeExternals },
+  { in: 'server/src/cli.ts', out: 'dist/cli.js', external: nativeExternals },
+];
+
+/** Reports each build's problems in the `file:line:column: message` form problem matchers read. */
+const problemReporter = {
+  name: 'problem-reporter',
+  setup(build) {
+    build.onEnd((result) => {
+      for (const { text, location } of [...result.errors, ...result.warnings]) {
+        if (location) console.error(`${location.file}:${location.line}:${location.column}: ${text}`);
+        else console.error(text);
+      }
+    });
+  },
+};
+
+const contexts = [];
+for (const entry of entries) {
+  if (!existsSync(entry.in)) {
+    console.warn(`skipping ${entry.out}: ${entry.in} does not exist yet`);
+    continue;
+  }
+  contexts.push(
+    await esbuild.context({
+      entryPoints: [entry.in],
+      outfile: entry.out,
+      bundle: true,
+      format: 'cjs',
+      platform: 'node',
+      target: 'node20',
+      external: entry.external,
+      minify: production,
+      sourcemap: !production,
+      sourcesContent: false,
+      // Some dependencies ship ESM-only builds that read import.meta.url.
+      define: { 'import.meta.url': '__import_meta_url' },
+      banner: { js: "const __import_meta_url = require('url').pathToFileURL(__filename).href;" },
+      logLevel: 'silent',
+      plugins: [problemReporter],
+    }),
+  );
+}
+
+let failed = false;
+for (const ctx of contexts) {
+  if (watch) {
+    await ctx.watch();
+  } else {
+    try {
+      await ctx.rebuild();
+    } catch {
+      failed = true;
+    }
+    await ctx.dispose();
+  }
+}
+if (watch) console.log('watching for changes');
+else if (failed) process.exit(1);
