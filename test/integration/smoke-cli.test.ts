@@ -194,3 +194,30 @@ describe('smoke-repair classify', () => {
     assert.match(plain.stdout, /raised at: +\/app\/app\/main\.py:3/);
   });
 });
+
+describe('scenarios derived from the OpenAPI document of the real FastAPI example', () => {
+  test('one request per operation, chained: ids from creates feed the reads, nested creates and actions', async () => {
+    await ensureExampleUp('shop-api');
+    const dir = mkdtempSync(path.join(tmpdir(), 'smoke-openapi-'));
+    const config = path.join(dir, 'openapi-only.yaml');
+    writeFileSync(config, 'app:\n  baseUrl: http://127.0.0.1:8000\n  health: /health\n  docker: { project: shop-api, service: api }\nopenapi:\n  location: /openapi.json\n');
+    const r = cli(['smoke', '--workspace', path.join(ROOT, 'examples', 'shop-api'), '--config', config, '--json', '--quiet']);
+    assert.equal(r.code, 1, r.stderr);
+    const report = JSON.parse(r.stdout);
+    // 16 operations: the reviews router is never included, so its two are not in the document.
+    assert.equal(report.total, 16);
+    const byPath = new Map<string, any>(report.scenarios.map((s: any) => [`${s.method} ${s.path}`, s]));
+    // The cart was made for the customer created before it, and read back by its id.
+    assert.equal(byPath.get('POST /customers').status, 201);
+    assert.equal(byPath.get('POST /customers/{customer_id}/carts').status, 201);
+    assert.match(byPath.get('GET /carts/{cart_id}').resolvedPath, /^\/carts\/\d+$/);
+    assert.equal(byPath.get('GET /carts/{cart_id}').ok, true);
+    // The seeded faults show through; what depends on a failed step is skipped and says why.
+    const item = report.violations.find((v: any) => v.path === '/carts/{cart_id}/items');
+    assert.equal(item.message, "POST /carts/{cart_id}/items → 500 (expected 201): KeyError: 'price'");
+    assert.equal(`${item.location.file}:${item.location.line}`, 'app/routers/carts.py:46');
+    const skipped = report.scenarios.filter((s: any) => s.skipped);
+    assert.ok(skipped.length > 0 && skipped.every((s: any) => /variable \{order_id\} is not set/.test(s.failures.join(' '))));
+    assert.equal(report.passed, 9);
+  });
+});

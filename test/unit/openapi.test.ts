@@ -8,7 +8,7 @@ import type { Scenario } from '../../server/src/engine/model';
 import { deriveScenarios, mergeScenarios, parseOpenApi } from '../../server/src/engine/smoke/openapi';
 import { readOpenApi } from '../../server/src/engine/smoke/collect';
 import { runScenarios, waitForHealth } from '../../server/src/engine/smoke/runner';
-import { sampleFromPattern } from '../../server/src/engine/smoke/sample';
+import { sample, sampleFromPattern } from '../../server/src/engine/smoke/sample';
 
 const dir = path.join(import.meta.dirname, '..', 'fixtures', 'openapi');
 const shopFile = 'test/fixtures/openapi/shop.json';
@@ -195,8 +195,17 @@ components:
 
   test('pattern samples', () => {
     assert.equal(sampleFromPattern('^[A-Z]{4}$'), 'AAAA');
-    assert.equal(sampleFromPattern('^[^@\\s]+@[^@\\s]+$'), undefined);
+    assert.equal(sampleFromPattern('^[^@\\s]+@[^@\\s]+$'), 'a@a');
+    assert.equal(sampleFromPattern('^[^a-z0-9_x-]$'), undefined);
     assert.equal(sampleFromPattern('^ab\\d+c?$'), 'ab1');
+  });
+
+  test('string samples satisfy the pattern, the lengths and what the property name suggests', () => {
+    const ctx = { resolve: (s: unknown) => s as Record<string, unknown> };
+    assert.equal(sample({ type: 'string', pattern: '^[^@\\s]+@[^@\\s]+$' }, ctx, 'email'), 'smoke@example.com');
+    assert.equal(sample({ type: 'string', pattern: '^[A-Z]{3}$' }, ctx, 'code'), 'AAA');
+    assert.equal(sample({ type: 'string', minLength: 12, maxLength: 12 }, ctx, 'sku'), 'smoke-skuxxx');
+    assert.equal(sample({ type: 'string', format: 'email' }, ctx, 'contact'), 'smoke@example.com');
   });
 });
 

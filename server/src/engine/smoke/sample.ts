@@ -75,7 +75,7 @@ export function sampleFromPattern(pattern: string): string | undefined {
     if (cls === '.') return 'a';
     if (cls.startsWith('[')) {
       const body = cls.slice(1, -1);
-      if (body.startsWith('^')) return undefined;
+      if (body.startsWith('^')) return negatedClassSample(body.slice(1));
       const range = /^(.)-(.)/.exec(body);
       if (range) return range[1];
       return body[0] === '\\' ? classSample(body.slice(0, 2)) : body[0];
@@ -100,16 +100,55 @@ export function sampleFromPattern(pattern: string): string | undefined {
   return out;
 }
 
-function sampleString(schema: JsonSchema, hint: string): string {
-  const format = typeof schema.format === 'string' ? schema.format : undefined;
-  let s: string | undefined = format ? FORMATS[format] : undefined;
-  if (s === undefined && typeof schema.pattern === 'string') s = sampleFromPattern(schema.pattern);
-  if (s === undefined) s = `smoke-${hint || 'value'}`.toLowerCase().replace(/[^a-z0-9-]+/g, '-');
+/** A character a negated class like `[^@\s]` accepts, or undefined when none of the usual ones does. */
+function negatedClassSample(body: string): string | undefined {
+  let excluded: RegExp;
+  try {
+    excluded = new RegExp(`[${body}]`);
+  } catch {
+    return undefined;
+  }
+  return ['a', 'x', '1', '-', '_'].find((c) => !excluded.test(c));
+}
+
+/** Values a property's name suggests when the schema gives no format (`email`, `website`, ...). */
+const NAME_HINTS: Array<[RegExp, string]> = [
+  [/e-?mail/i, 'smoke@example.com'],
+  [/(^|_)(url|uri|website|homepage|link)$/i, 'https://example.com/smoke'],
+  [/phone/i, '+15550100'],
+  [/uuid|guid/i, '00000000-0000-4000-8000-000000000000'],
+  [/(^|_)date$/i, '2024-01-01'],
+];
+
+function fitLength(s: string, schema: JsonSchema): string {
   const min = num(schema.minLength) ?? 0;
   const max = num(schema.maxLength);
   while (s.length < min) s += 'x';
   if (max !== undefined && s.length > max) s = s.slice(0, Math.max(max, min));
   return s;
+}
+
+/**
+ * A string for `schema`: from its format, else from the property name, else built from its pattern,
+ * else a readable `smoke-<name>`; the first candidate that satisfies the pattern and the lengths wins.
+ */
+function sampleString(schema: JsonSchema, hint: string): string {
+  const format = typeof schema.format === 'string' ? schema.format : undefined;
+  const pattern = typeof schema.pattern === 'string' ? schema.pattern : undefined;
+  let re: RegExp | undefined;
+  try {
+    re = pattern ? new RegExp(pattern, 'u') : undefined;
+  } catch {
+    re = undefined;
+  }
+  const candidates = [
+    format ? FORMATS[format] : undefined,
+    NAME_HINTS.find(([name]) => name.test(hint))?.[1],
+    pattern ? sampleFromPattern(pattern) : undefined,
+    `smoke-${hint || 'value'}`.toLowerCase().replace(/[^a-z0-9-]+/g, '-'),
+  ].filter((c): c is string => c !== undefined);
+  const fitted = candidates.map((c) => fitLength(c, schema));
+  return fitted.find((c) => !re || re.test(c)) ?? fitted[0];
 }
 
 /** An example value for `schema`; `hint` is the property name, used for readable strings. */

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { runSmoke } from '../../server/src/engine';
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+test('traces of overlapping requests are pinned by re-running each failing scenario alone', async () => {
+  const workspace = mkdtempSync(path.join(tmpdir(), 'smoke-overlap-'));
+  cpSync(path.join(__dirname, '..', 'fixtures', 'apps', 'overlap', 'app.py'), path.join(workspace, 'app.py'));
+  const port = await freePort();
+  writeFileSync(
+    path.join(workspace, 'smoke-repair.yaml'),
+    [
+      'app:',
+      `  baseUrl: http://127.0.0.1:${port}`,
+      '  health: /health',
+      '  process:',
+      `    command: python3 app.py ${port}`,
+      'smoke:',
+      '  concurrency: 4',
+      'scenarios:',
+      '  - { name: alpha, request: { method: GET, path: /alpha } }',
+      '  - { name: beta, request: { method: GET, path: /beta } }',
+      '  - { name: health, request: { method: GET, path: /health } }',
+      '',
+    ].join('\n'),
+  );
+  const messages: string[] = [];
+  const report = await runSmoke({ workspace, progress: { report: (m) => messages.push(m) } });
+  assert.equal(report.passed, 1);
+  assert.equal(report.total, 3);
+  const alpha = report.violations.find((v) => v.scenario === 'alpha')!;
+  const beta = report.violations.find((v) => v.scenario === 'beta')!;
+  // The two requests ran at the same time: each window holds both traces.
+  assert.ok(alpha.window.startedAt < beta.window.endedAt && beta.window.startedAt < alpha.window.endedAt, 'the requests overlapped');
+  assert.ok(messages.some((m) => /one at a time/.test(m)), 'the run said it re-ran failures alone');
+  assert.equal(alpha.pinned, true);
+  assert.equal(beta.pinned, true);
+  assert.equal(alpha.trace?.exceptionClass, 'KeyError');
+  assert.equal(alpha.message, "GET /alpha → 500 (expected 200): KeyError: 'price'");
+  assert.deepEqual([alpha.location?.file, alpha.location?.line, alpha.locationKind], ['app.py', 10, 'frame']);
+  assert.equal(beta.trace?.exceptionClass, 'ValueError');
+  assert.deepEqual([beta.location?.file, beta.location?.line], ['app.py', 14]);
+  assert.equal(beta.strategy, 'SERVICE');
+});
