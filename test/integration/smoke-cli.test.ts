@@ -125,7 +125,7 @@ for (const name of Object.keys(EXPECTED) as ExampleName[]) {
 
     test('the table names each failure and the pass rate', () => {
       const table = cli(['smoke', '--workspace', workspace, '--quiet']);
-      assert.equal(table.code, 1);
+      assert.equal(table.code, 1, table.stderr);
       const pct = ((expected.passed / expected.total) * 100).toFixed(1);
       assert.match(table.stdout, new RegExp(`Pass rate: ${expected.passed}/${expected.total} \\(${pct.replace('.', '\\.')}%\\)`));
       for (const v of expected.violations) assert.ok(table.stdout.includes(v.where), `table mentions ${v.where}`);

@@ -46,6 +46,10 @@ export const dockerRuntimeSchema = z
     container: z.string().optional(),
     /** Compose file, relative to the workspace; used to find the project when `project` is not given. */
     composeFile: z.string().optional(),
+    /** Allow rebuilding the image (and recreating the container) when a fix changes what the image copies. Off by default; never attempted without a Dockerfile. */
+    rebuild: z.boolean().default(false),
+    /** Build arguments for a rebuild, over those of the compose file. */
+    buildArgs: z.record(z.string(), z.string()).default({}),
   })
   .refine((d) => d.container || d.service, { message: 'docker needs `container` or `service` (with optional `project`)' });
 
@@ -98,6 +102,8 @@ export const configSchema = z.strictObject({
 export type SmokeConfig = z.infer<typeof configSchema>;
 export type ScenarioConfig = z.infer<typeof scenarioSchema>;
 export type DockerRuntimeConfig = z.infer<typeof dockerRuntimeSchema>;
+/** The docker settings as written, before defaults are filled in. */
+export type DockerRuntimeInput = z.input<typeof dockerRuntimeSchema>;
 export type ProcessRuntimeConfig = z.infer<typeof processRuntimeSchema>;
 
 export const CONFIG_FILE = 'smoke-repair.yaml';

@@ -1,8 +1,10 @@
 import Docker from 'dockerode';
 import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { DockerRuntimeConfig } from '../config/schema';
+import type { DockerRuntimeInput } from '../config/schema';
 import { EnvironmentError, type LogLine } from '../model';
+import { resolveBuildSpec, type BuildSpec } from './dockerBuild';
 import { demultiplexDockerLogs } from './dockerLogs';
 import type { Mount, Runtime } from './types';
 
@@ -34,7 +36,7 @@ export class DockerRuntime implements Runtime {
   private tty = false;
 
   constructor(
-    private readonly config: DockerRuntimeConfig,
+    private readonly config: DockerRuntimeInput,
     private readonly workspace: string,
     docker?: Docker,
   ) {
@@ -140,9 +142,102 @@ export class DockerRuntime implements Runtime {
     await this.docker.getContainer(await this.id()).restart();
   }
 
-  /** Whether a rebuild could be attempted at all: only with a Dockerfile in the workspace. */
-  canRebuild(): boolean {
-    return existsSync(path.join(this.workspace, 'Dockerfile'));
+  /** The build this container's image comes from; throws when there is no Dockerfile. */
+  async buildSpec(): Promise<BuildSpec> {
+    const info = await this.find();
+    const labels = info.Config.Labels ?? {};
+    const composeFile = this.config.composeFile
+      ? path.resolve(this.workspace, this.config.composeFile)
+      : labels['com.docker.compose.project.config_files']?.split(',')[0];
+    return resolveBuildSpec({
+      workspace: this.workspace,
+      composeFile: composeFile && existsSync(composeFile) ? composeFile : undefined,
+      service: this.config.service ?? labels[COMPOSE_SERVICE],
+      image: info.Config.Image,
+      buildArgs: this.config.buildArgs ?? {},
+    });
+  }
+
+  /**
+   * Rebuild the image from its Dockerfile and recreate the container from it with the same name,
+   * labels, mounts and network. Off unless `app.docker.rebuild` is true; never without a Dockerfile.
+   * The old container is kept aside until the new one starts, and put back if it does not.
+   */
+  async rebuild(onLine: (line: string) => void = () => {}): Promise<void> {
+    if (!this.config.rebuild) {
+      throw new EnvironmentError('Rebuilding the image is off.', 'Set `app.docker.rebuild: true` in smoke-repair.yaml to allow it.');
+    }
+    const spec = await this.buildSpec();
+    await this.build(spec, onLine);
+    await this.recreate(spec.image);
+  }
+
+  private async build(spec: BuildSpec, onLine: (line: string) => void): Promise<void> {
+    const src = await readdir(spec.context);
+    const stream = await this.docker.buildImage(
+      { context: spec.context, src },
+      { t: spec.image, dockerfile: spec.dockerfile, buildargs: spec.args, networkmode: 'host', rm: true, forcerm: true },
+    );
+    const tail: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      this.docker.modem.followProgress(
+        stream,
+        (err: Error | null, events: Array<{ error?: string }>) => {
+          const failed = err?.message ?? events.find((e) => e.error)?.error;
+          if (failed) {
+            reject(
+              new EnvironmentError(
+                `Building ${spec.image} from ${path.join(spec.context, spec.dockerfile)} failed: ${failed.trim()}\n${tail.slice(-15).join('\n')}`,
+                'Fix the build (run `docker build` in that folder to see it whole), then run again.',
+              ),
+            );
+          } else resolve();
+        },
+        (event: { stream?: string; status?: string }) => {
+          const text = (event.stream ?? event.status ?? '').trimEnd();
+          if (!text) return;
+          for (const line of text.split('\n')) {
+            tail.push(line);
+            if (tail.length > 50) tail.shift();
+            onLine(line);
+          }
+        },
+      );
+    });
+  }
+
+  private async recreate(image: string): Promise<void> {
+    const old = await this.find();
+    const name = old.Name.replace(/^\//, '');
+    const imageEnv = new Set((await this.docker.getImage(old.Image).inspect().catch(() => undefined))?.Config?.Env ?? []);
+    const aside = this.docker.getContainer(old.Id);
+    await aside.stop({ t: 10 }).catch(() => undefined);
+    await aside.rename({ name: `${name}-replaced-${Date.now()}` });
+    try {
+      const created = await this.docker.createContainer({
+        name,
+        Image: image,
+        Cmd: old.Config.Cmd ?? undefined,
+        Entrypoint: old.Config.Entrypoint ?? undefined,
+        WorkingDir: old.Config.WorkingDir || undefined,
+        User: old.Config.User || undefined,
+        // Only what the container added: the new image brings its own ENV.
+        Env: (old.Config.Env ?? []).filter((e) => !imageEnv.has(e)),
+        Labels: old.Config.Labels,
+        ExposedPorts: old.Config.ExposedPorts,
+        Tty: old.Config.Tty,
+        HostConfig: old.HostConfig,
+      });
+      await created.start();
+      await aside.remove({ force: true });
+      this.containerId = undefined;
+      await this.find();
+    } catch (err) {
+      await this.docker.getContainer(name).remove({ force: true }).catch(() => undefined);
+      await aside.rename({ name });
+      await aside.start().catch(() => undefined);
+      throw new EnvironmentError(`Recreating ${name} from the new image failed: ${(err as Error).message}`, 'The previous container was put back; look at `docker logs` and the image, then run again.');
+    }
   }
 
   async dispose(): Promise<void> {}

@@ -1,0 +1,276 @@
+/**
+ * End-to-end tests in a real VS Code (code-server) driven through Chromium.
+ *
+ *   node --import tsx test/e2e/run.ts
+ *
+ * Starts the example app in Docker, code-server and Chromium once, then runs
+ *   a. the extension-host suite (test/e2e/suite), bundled to JS, inside the editor's extension host;
+ *   b. the UI test (test/e2e/ui.ts) through the workbench.
+ * Exit code 0 when both pass. Screenshots of failures and of the final state: test-results/e2e/.
+ *
+ * Environment (all optional):
+ *   SMOKE_REPAIR_E2E_WORKSPACE   folder to open instead of examples/shop-api (the app is then not started)
+ *   SMOKE_REPAIR_E2E_EXTENSION   extension folder to load instead of this repository's bundled one
+ *   SMOKE_REPAIR_E2E_VSIX        a .vsix for the UI test (default: dist/smoke-repair.vsix when current)
+ *   SMOKE_REPAIR_E2E_TIMEOUT_MS  per-step limit (default 600000: a busy host can take minutes)
+ *   SMOKE_REPAIR_E2E_ONLY        "extension-host" or "ui"
+ *   SMOKE_REPAIR_E2E_KEEP_APP=1  leave the example app running at the end
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import type { Page } from 'playwright-core';
+import { z } from 'zod';
+import { launchChromium } from './browser';
+import { startCodeServer, type CodeServer } from './codeServer';
+import { EXPECTATION_ENV, SNAPSHOT_ENV, expectationFor } from './expectation';
+import { runExtensionHostTests } from './extensionHostTests';
+import { measureMemory, type MemoryReport } from './memory';
+import { runUiTest } from './ui';
+
+const repo = path.resolve(__dirname, '..', '..');
+const results = path.join(repo, 'test-results', 'e2e');
+const timeoutMs = z.coerce.number().int().positive().parse(process.env.SMOKE_REPAIR_E2E_TIMEOUT_MS ?? 600_000);
+const only = z.enum(['extension-host', 'ui']).optional().parse(process.env.SMOKE_REPAIR_E2E_ONLY || undefined);
+const t0 = Date.now();
+
+function log(line: string): void {
+  process.stderr.write(`[e2e +${((Date.now() - t0) / 1000).toFixed(1)}s] ${line}\n`);
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  const file = path.join(results, `${name}.png`);
+  await page
+    .screenshot({ path: file, timeout: 60_000 })
+    .then(() => log(`screenshot ${path.relative(repo, file)}`))
+    .catch((err: Error) => log(`screenshot ${name} failed: ${err.message}`));
+}
+
+function installCodeServer(): string {
+  const r = spawnSync('bash', [path.join(repo, 'scripts', 'setup-code-server.sh')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`scripts/setup-code-server.sh failed (exit ${r.status})`);
+  return r.stdout.trim().split('\n').pop()!;
+}
+
+interface ExtensionUnderTest {
+  /** Folder with the extension's package.json and its bundled entry. */
+  dir: string;
+  /** A packaged extension for the UI test, when there is a current one. */
+  vsix?: string;
+}
+
+function extensionUnderTest(): ExtensionUnderTest {
+  const dir = path.resolve(process.env.SMOKE_REPAIR_E2E_EXTENSION ?? repo);
+  const manifest = path.join(dir, 'package.json');
+  const main = z.object({ main: z.string() }).safeParse(JSON.parse(readFileSync(manifest, 'utf8')));
+  if (!main.success) throw new Error(`${manifest}: expected a "main" field naming the bundled extension entry`);
+  let entry = path.resolve(dir, main.data.main);
+  if (!/\.[cm]?js$/.test(entry)) entry += '.js';
+  if (!existsSync(entry) && dir === repo && existsSync(path.join(repo, 'esbuild.mjs'))) {
+    log(`${path.relative(repo, entry)} missing; building with node esbuild.mjs`);
+    const b = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: repo, stdio: 'inherit' });
+    if (b.status !== 0) throw new Error(`node esbuild.mjs failed (exit ${b.status})`);
+  }
+  if (!existsSync(entry)) throw new Error(`${entry}: not found; expected the bundled extension (run node esbuild.mjs)`);
+  let vsix = process.env.SMOKE_REPAIR_E2E_VSIX ? path.resolve(process.env.SMOKE_REPAIR_E2E_VSIX) : undefined;
+  if (vsix && !existsSync(vsix)) throw new Error(`SMOKE_REPAIR_E2E_VSIX=${vsix}: not found`);
+  if (!vsix && dir === repo) {
+    const packaged = path.join(repo, 'dist', 'smoke-repair.vsix');
+    if (existsSync(packaged) && statSync(packaged).mtimeMs >= statSync(entry).mtimeMs) vsix = packaged;
+    else if (existsSync(packaged)) log('dist/smoke-repair.vsix is older than the bundle; the UI test loads dist/ instead (npm run package to refresh)');
+  }
+  return { dir, vsix };
+}
+
+const AppInfo = z.object({ baseUrl: z.string(), project: z.string(), service: z.string() });
+
+interface Workspace {
+  folder: string;
+  stop: () => Promise<void>;
+}
+
+async function workspaceWithApp(): Promise<Workspace> {
+  if (process.env.SMOKE_REPAIR_E2E_WORKSPACE) {
+    const folder = path.resolve(process.env.SMOKE_REPAIR_E2E_WORKSPACE);
+    if (!existsSync(folder)) throw new Error(`SMOKE_REPAIR_E2E_WORKSPACE=${folder}: not found`);
+    return { folder, stop: async () => undefined };
+  }
+  const folder = path.join(repo, 'examples', 'shop-api');
+  const helper = path.join(repo, 'test', 'setup', 'docker.ts');
+  if (!existsSync(folder)) throw new Error(`${folder}: not found; expected the example workspace`);
+  if (!existsSync(helper)) throw new Error(`${helper}: not found; expected ensureDocker/ensureExampleUp/stopExample`);
+  const docker = (await import(pathToFileURL(helper).href)) as Record<string, unknown>;
+  const fns = z
+    .object({ ensureDocker: z.function(), ensureExampleUp: z.function(), stopExample: z.function() })
+    .safeParse(docker);
+  if (!fns.success) throw new Error(`${helper}: expected exports ensureDocker, ensureExampleUp, stopExample`);
+  const { ensureDocker, ensureExampleUp, stopExample } = docker as {
+    ensureDocker: () => Promise<void>;
+    ensureExampleUp: (name: string) => Promise<unknown>;
+    stopExample: (name: string) => Promise<void>;
+  };
+  log('starting Docker and the shop-api example');
+  await ensureDocker();
+  const app = AppInfo.parse(await ensureExampleUp('shop-api'));
+  log(`shop-api is up at ${app.baseUrl} (compose project ${app.project}, service ${app.service})`);
+  return {
+    folder,
+    stop: async () => {
+      if (process.env.SMOKE_REPAIR_E2E_KEEP_APP === '1') return;
+      log('stopping the shop-api example');
+      await stopExample('shop-api');
+    },
+  };
+}
+
+async function bundleSuite(): Promise<string> {
+  const outfile = path.join(repo, 'out', 'e2e', 'suite', 'index.js');
+  await build({
+    entryPoints: [path.join(repo, 'test', 'e2e', 'suite', 'index.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+    sourcemap: 'inline',
+    outfile,
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+
+interface Outcome {
+  name: string;
+  ok: boolean;
+  seconds: number;
+  detail: string;
+}
+
+async function main(): Promise<number> {
+  mkdirSync(results, { recursive: true });
+  for (const f of readdirSync(results)) if (f.endsWith('.png')) rmSync(path.join(results, f));
+
+  const codeServerDir = installCodeServer();
+  const extension = extensionUnderTest();
+  log(`extension under test: ${extension.dir}${extension.vsix ? ` (UI test installs ${path.relative(repo, extension.vsix)})` : ' (loaded from its folder)'}`);
+  const suite = await bundleSuite();
+  const workspace = await workspaceWithApp();
+  // Each wait inside the extension host gets half the step limit, so its own, more telling,
+  // error arrives before the harness gives up on the exit code.
+  const expect = expectationFor(workspace.folder, Math.floor(timeoutMs / 2));
+  log(`expecting a smoke-repair diagnostic on ${expect.file}${expect.line ? `:${expect.line}` : ''} matching /${expect.message}/`);
+
+  const snapshotAck = path.join(repo, 'out', 'e2e', `screenshot-taken-${process.pid}`);
+  rmSync(snapshotAck, { force: true });
+  const outcomes: Outcome[] = [];
+  let server: CodeServer | undefined;
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
+  let memory: MemoryReport | undefined;
+  const offLoopback: string[] = [];
+  try {
+    let s = Date.now();
+    const interrupted = (signal: NodeJS.Signals) => {
+      log(`${signal}: stopping code-server, Chromium and the example`);
+      void Promise.allSettled([browser?.close(), server?.stop(), workspace.stop()]).then(() => process.exit(130));
+    };
+    process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
+    server = await startCodeServer({
+      packageDir: codeServerDir,
+      workspace: workspace.folder,
+      vsixFiles: extension.vsix ? [extension.vsix] : [],
+      listenTimeoutMs: timeoutMs,
+      env: { [EXPECTATION_ENV]: JSON.stringify(expect), [SNAPSHOT_ENV]: snapshotAck },
+      onOutput: (line) => {
+        if (/error|listening|Loading development extension|unresponsive|timed out/i.test(line)) log(`  [code-server] ${line}`);
+      },
+    });
+    log(`code-server listening at ${server.url} in ${((Date.now() - s) / 1000).toFixed(1)} s`);
+    s = Date.now();
+    browser = await launchChromium(timeoutMs);
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    context.on('request', (req) => {
+      const u = new URL(req.url());
+      if (/^(https?|wss?):$/.test(u.protocol) && !['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)) {
+        offLoopback.push(`${req.method()} ${req.url()}`);
+        log(`  request off loopback: ${req.method()} ${req.url()}`);
+      }
+    });
+    log(`Chromium up in ${((Date.now() - s) / 1000).toFixed(1)} s`);
+
+    if (only !== 'ui') {
+      s = Date.now();
+      log('extension-host tests: start');
+      try {
+        const r = await runExtensionHostTests(
+          context,
+          { url: server.url, workspace: workspace.folder, extensionDevelopmentPath: extension.dir, extensionTestsPath: suite },
+          { timeoutMs, log, screenshot, snapshotAck },
+        );
+        const failed = r.logs.filter((l) => l.includes('[e2e suite] FAIL')).map((l) => l.slice(l.indexOf('FAIL')));
+        outcomes.push({
+          name: 'extension-host tests',
+          ok: r.exitCode === 0,
+          seconds: (Date.now() - s) / 1000,
+          detail: [`exit code ${r.exitCode}`, ...failed].join('\n  '),
+        });
+      } catch (err) {
+        outcomes.push({ name: 'extension-host tests', ok: false, seconds: (Date.now() - s) / 1000, detail: (err as Error).message });
+      }
+    }
+
+    if (only !== 'extension-host') {
+      s = Date.now();
+      log('UI test: start');
+      try {
+        const r = await runUiTest(
+          context,
+          { url: server.url, workspace: workspace.folder, extensionDevelopmentPath: extension.vsix ? undefined : extension.dir },
+          { ...expect, timeoutMs },
+          { timeoutMs, log, screenshot, beforeClose: () => void (memory = measureMemory(server!.pid)) },
+        );
+        log(`  status bar: ${r.statusText}`);
+        log(`  problem:    ${r.problemRow}`);
+        for (const row of r.relatedRows) log(`  related:    ${row}`);
+        outcomes.push({ name: 'UI test', ok: true, seconds: (Date.now() - s) / 1000, detail: r.statusText });
+      } catch (err) {
+        outcomes.push({ name: 'UI test', ok: false, seconds: (Date.now() - s) / 1000, detail: (err as Error).message });
+      }
+    }
+    outcomes.push({
+      name: 'no browser traffic off loopback',
+      ok: offLoopback.length === 0,
+      seconds: 0,
+      detail: offLoopback.length ? offLoopback.join(', ') : 'none seen',
+    });
+  } catch (err) {
+    outcomes.push({ name: 'set-up', ok: false, seconds: (Date.now() - t0) / 1000, detail: (err as Error).stack ?? String(err) });
+  } finally {
+    await browser?.close().catch(() => undefined);
+    if (server && outcomes.some((o) => !o.ok)) log(`code-server output (last 4000 chars):\n${server.output().slice(-4000)}`);
+    await server?.stop();
+    rmSync(snapshotAck, { force: true });
+    await workspace.stop().catch((err: Error) => log(`stopping the example failed: ${err.message}`));
+  }
+
+  if (memory) {
+    log(`memory (PSS): code-server ${memory.codeServerMiB} MiB, Chromium ${memory.chromiumMiB} MiB`);
+    for (const d of memory.detail) log(`  ${d}`);
+  }
+  for (const o of outcomes) log(`${o.ok ? 'PASS' : 'FAIL'} ${o.name} (${o.seconds.toFixed(1)} s): ${o.detail}`);
+  const ok = outcomes.length > 0 && outcomes.every((o) => o.ok);
+  log(`${ok ? 'all end-to-end tests passed' : 'end-to-end tests failed'} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return ok ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    log(`end-to-end run failed: ${err.stack ?? err.message}`);
+    process.exit(1);
+  },
+);
