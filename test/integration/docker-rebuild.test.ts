@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -8,6 +7,7 @@ import Docker from 'dockerode';
 import { EnvironmentError } from '../../server/src/engine/model';
 import { DockerRuntime } from '../../server/src/engine/runtime';
 import { ensureExampleUp } from '../setup/docker';
+import { freePort } from '../setup/net';
 
 /**
  * Rebuilding on a real engine: the image is built again from the compose service's Dockerfile and
@@ -19,13 +19,6 @@ import { ensureExampleUp } from '../setup/docker';
 const ROOT = path.join(__dirname, '..', '..');
 const docker = new Docker();
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 async function healthy(url: string, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;

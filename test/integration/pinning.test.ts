@@ -1,18 +1,11 @@
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { runSmoke } from '../../server/src/engine';
+import { freePort } from '../setup/net';
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 test('traces of overlapping requests are pinned by re-running each failing scenario alone', async () => {
   const workspace = mkdtempSync(path.join(tmpdir(), 'smoke-overlap-'));

@@ -8,6 +8,7 @@ import Docker from 'dockerode';
 import { EnvironmentError } from '../../server/src/engine/model';
 import { DockerRuntime, ProcessRuntime, type Runtime } from '../../server/src/engine/runtime';
 import { ensureDocker } from '../setup/docker';
+import { freePort } from '../setup/net';
 
 /**
  * Every Runtime adapter passes the same contract: it finds the running app, reads its log lines of
@@ -35,10 +36,6 @@ http.server.ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
 `;
 
 const PYTHON_BASE = 'smoke-repair/python-base:1';
-
-function freePort(): number {
-  return 20000 + Math.floor(Math.random() * 20000);
-}
 
 async function get(url: string): Promise<number> {
   const res = await fetch(url);
@@ -114,7 +111,7 @@ function contract(name: string, make: () => Promise<{ runtime: Runtime; baseUrl:
 contract('process', async () => {
   const appDir = mkdtempSync(path.join(tmpdir(), 'smoke-process-'));
   writeFileSync(path.join(appDir, 'app.py'), APP);
-  const port = freePort();
+  const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const runtime = new ProcessRuntime(
     { command: `python3 app.py ${port}`, cwd: '.', env: {}, start: true },
@@ -132,7 +129,7 @@ contract('docker', async () => {
   const docker = new Docker();
   const appDir = mkdtempSync(path.join(tmpdir(), 'smoke-docker-'));
   writeFileSync(path.join(appDir, 'app.py'), APP);
-  const port = freePort();
+  const port = await freePort();
   const project = `contract${port}`;
   const container = await docker.createContainer({
     Image: PYTHON_BASE,

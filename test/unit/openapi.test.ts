@@ -1,7 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { Scenario } from '../../server/src/engine/model';
@@ -9,6 +8,7 @@ import { deriveScenarios, mergeScenarios, parseOpenApi } from '../../server/src/
 import { readOpenApi } from '../../server/src/engine/smoke/collect';
 import { runScenarios, waitForHealth } from '../../server/src/engine/smoke/runner';
 import { sample, sampleFromPattern } from '../../server/src/engine/smoke/sample';
+import { freePort } from '../setup/net';
 
 const dir = path.join(import.meta.dirname, '..', 'fixtures', 'openapi');
 const shopFile = 'test/fixtures/openapi/shop.json';
@@ -209,13 +209,6 @@ components:
   });
 });
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 describe('derived scenarios against the real FastAPI app', () => {
   const python = process.env.FASTAPI_PYTHON ?? 'python3';
