@@ -1,0 +1,176 @@
+import type { SmokeConfig } from '../config/schema';
+import type { SmokeReport, Violation } from '../model';
+import type { FixPlan, FixPlanInput, Operation, OperationType } from '../plan/schema';
+
+/**
+ * The repair pipeline's contracts: plan → policy → patch → policy → validate → apply.
+ * Each stage is a module with a small public face; these are the types that cross between them.
+ */
+
+// ---------------------------------------------------------------- planning
+
+/** What a planner may look at. Files are read through `read` so a sandbox or an editor's unsaved buffers can stand in. */
+export interface PlanningContext {
+  workspace: string;
+  violation: Violation;
+  report: SmokeReport;
+  config: SmokeConfig;
+  /** Workspace-relative paths of the workspace's files (bounded; no node_modules, .git, ...). */
+  files: string[];
+  /** The text of a workspace-relative file, or undefined when it does not exist. */
+  read(file: string): Promise<string | undefined>;
+}
+
+/** Why a planner (or a rule) made no plan: machine-readable code and a sentence for people. */
+export interface NoPlan {
+  code: 'not_applicable' | 'no_rule' | 'insufficient_evidence' | 'unsafe' | 'llm_unavailable' | 'llm_invalid_output' | 'llm_error';
+  reason: string;
+}
+
+export type PlannerOutcome = { ok: true; plans: FixPlanInput[] } | { ok: false; noPlan: NoPlan };
+
+export interface Planner {
+  /** `learned`, `anti-pattern`, `rules`, `llm`. */
+  readonly name: string;
+  plan(ctx: PlanningContext): Promise<PlannerOutcome>;
+}
+
+/** One deterministic rule of the rules planner. */
+export interface Rule {
+  readonly id: string;
+  /** Cheap test on the violation (failure type, strategy, exception class, status). */
+  applies(ctx: PlanningContext): boolean;
+  plan(ctx: PlanningContext): Promise<FixPlanInput | NoPlan>;
+}
+
+/** A validated plan with where it came from and the file contents it was made against. */
+export interface PlannedFix {
+  id: string;
+  violationId: string;
+  planner: string;
+  plan: FixPlan;
+  /** sha256 of each plan file's content when the plan was made; null for a file that did not exist. */
+  base: Record<string, string | null>;
+  createdAt: number;
+}
+
+// ---------------------------------------------------------------- patching
+
+/** What an operation executor sees: the file's current text and a way to read others. */
+export interface ExecutorContext {
+  workspace: string;
+  /** Workspace-relative path of the operation's file. */
+  file: string;
+  /** The file's current text (after earlier operations of the same plan); '' when it does not exist. */
+  text: string;
+  exists: boolean;
+  read(file: string): Promise<string | undefined>;
+}
+
+/**
+ * Turns one operation into the file's new text. Deterministic and minimal: only the lines the
+ * operation is about change, every other byte stays (line endings, final newline, comments).
+ * Throws PatchError when the operation cannot be carried out on this text.
+ */
+export type Executor<T extends OperationType = OperationType> = (
+  op: Extract<Operation, { type: T }>,
+  ctx: ExecutorContext,
+) => string | Promise<string>;
+
+/** An operation that cannot be applied, located in the plan and (when known) in the file. */
+export class PatchError extends Error {
+  constructor(
+    message: string,
+    readonly file: string,
+    readonly operationIndex: number,
+    readonly line?: number,
+  ) {
+    super(message);
+    this.name = 'PatchError';
+  }
+}
+
+export interface FilePatch {
+  file: string;
+  /** null when the file is created by the patch. */
+  before: string | null;
+  after: string;
+  /** Unified diff of this file. */
+  diff: string;
+  added: number;
+  removed: number;
+}
+
+export interface Patch {
+  /** Sorted by path. */
+  files: FilePatch[];
+  /** All files' unified diffs, in path order. */
+  diff: string;
+  stats: { files: number; added: number; removed: number; bytes: number };
+}
+
+// ---------------------------------------------------------------- policy
+
+export interface PolicyDecision {
+  allowed: boolean;
+  /** 0 (harmless) .. 100 (dangerous). */
+  dangerScore: number;
+  label: 'safe' | 'needs-review';
+  reasons: string[];
+}
+
+// ---------------------------------------------------------------- validation
+
+export type StepStatus = 'passed' | 'failed' | 'skipped';
+
+export interface ValidationStep {
+  name: 'apply' | 'parse' | 'checks' | 'scenarios';
+  status: StepStatus;
+  /** What ran and what it printed (bounded). */
+  output: string;
+  durationMs: number;
+}
+
+export interface ValidationResult {
+  /** passed only when no step failed and the patch applied; skipped steps are named in `steps`. */
+  status: StepStatus;
+  steps: ValidationStep[];
+  /** Scenario ids that failed before and pass in the sandbox; and any that passed before and fail now. */
+  fixed: string[];
+  regressed: string[];
+}
+
+// ---------------------------------------------------------------- apply, checkpoints, records
+
+export interface Checkpoint {
+  id: string;
+  createdAt: number;
+  fixId: string;
+  /** Each file as it was before the apply (null: it did not exist) and the sha256 of what was written. */
+  files: Array<{ file: string; before: string | null; afterHash: string }>;
+  /** The reverse patch, for people to read. */
+  reverseDiff: string;
+}
+
+export interface RepairRecord {
+  id: string;
+  createdAt: number;
+  violation: Pick<Violation, 'id' | 'scenario' | 'method' | 'path' | 'expectedStatus' | 'actualStatus' | 'failureType' | 'strategy' | 'message'> & {
+    exceptionClass?: string;
+  };
+  planner?: string;
+  plan?: FixPlan;
+  noPlan?: NoPlan & { tried: Array<{ planner: string } & NoPlan> };
+  planPolicy?: PolicyDecision;
+  patchPolicy?: PolicyDecision;
+  diff?: string;
+  diffStats?: Patch['stats'];
+  validation?: ValidationResult;
+  applied: boolean;
+  /** Why it was or was not applied. */
+  reason: string;
+  checkpointId?: string;
+  passRateBefore: number;
+  passRateAfter?: number;
+  timings: Partial<Record<'plan' | 'policy' | 'patch' | 'validate' | 'apply', number>>;
+}
