@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_OPERATIONS } from '../plan/schema';
 
 /**
  * The schema of `smoke-repair.yaml`. Every key is documented here and in docs/configuration.md.
@@ -62,6 +63,39 @@ export const processRuntimeSchema = z.strictObject({
   start: z.boolean().default(true),
 });
 
+/** The optional LLM planner: an OpenAI-compatible chat endpoint (hosted APIs, Ollama, vLLM, LM Studio). Off when absent. */
+export const llmSchema = z.strictObject({
+  provider: z.literal('openai-compatible').default('openai-compatible'),
+  /** API root; `/chat/completions` is appended (e.g. `http://127.0.0.1:11434/v1`). */
+  baseUrl: z.url({ protocol: /^https?$/ }),
+  model: z.string().min(1),
+  /** Environment variable holding the API key (sent as a bearer token); none needed for local servers. */
+  apiKeyEnv: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name (letters, digits and _)')
+    .default('SMOKE_REPAIR_LLM_API_KEY'),
+  /** Time allowed for one chat request. */
+  timeoutMs: z.number().int().positive().default(60_000),
+  /** Most operations a plan from the model may hold. */
+  maxOperations: z.number().int().min(1).max(MAX_OPERATIONS).default(5),
+});
+
+/** Sandbox validation of a patch before it is applied (docs/configuration.md, `validation`). Every key has a default. */
+export const validationSchema = z.strictObject({
+  /** Shell commands run in the sandbox view of the workspace (e.g. `ruff check app`, `npm test`); each must exit 0. */
+  commands: z.array(z.string().min(1)).default([]),
+  /** Time limit of each command. */
+  commandTimeoutMs: z.number().int().positive().default(120_000),
+  /** Start the patched app from the sandbox and run the scenarios against it. */
+  scenarios: z.boolean().default(true),
+  /** Loopback port of the sandbox app; default: a free port. */
+  port: z.number().int().min(1).max(65_535).optional(),
+  /** Environment variable that tells the app its port; set in the sandbox app's environment. */
+  portEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name (letters, digits and _)').default('PORT'),
+  /** Time limit of an image build for the sandbox. */
+  buildTimeoutMs: z.number().int().positive().default(600_000),
+});
+
 export const configSchema = z.strictObject({
   version: z.literal(1).default(1),
   app: z.strictObject({
@@ -97,6 +131,10 @@ export const configSchema = z.strictObject({
     })
     .default({ concurrency: 8, timeoutMs: 10_000, retries: 1, pinTraces: true }),
   scenarios: z.array(scenarioSchema).default([]),
+  /** Sandbox validation of patches; optional, every key has a default. */
+  validation: validationSchema.optional(),
+  /** The optional LLM planner; off when absent. */
+  llm: llmSchema.optional(),
 });
 
 export type SmokeConfig = z.infer<typeof configSchema>;
@@ -104,6 +142,8 @@ export type ScenarioConfig = z.infer<typeof scenarioSchema>;
 export type DockerRuntimeConfig = z.infer<typeof dockerRuntimeSchema>;
 /** The docker settings as written, before defaults are filled in. */
 export type DockerRuntimeInput = z.input<typeof dockerRuntimeSchema>;
+export type ValidationConfig = z.infer<typeof validationSchema>;
 export type ProcessRuntimeConfig = z.infer<typeof processRuntimeSchema>;
+export type LlmConfig = z.infer<typeof llmSchema>;
 
 export const CONFIG_FILE = 'smoke-repair.yaml';

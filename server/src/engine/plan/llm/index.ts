@@ -1,0 +1,55 @@
+import type { SmokeConfig } from '../../config/schema';
+import type { NoPlan, Planner } from '../../repair/types';
+import { createOpenAiCompatibleProvider, type FetchLike } from './openai';
+import { createPlannerFromProvider } from './planner';
+import type { LlmLog, LlmProvider } from './provider';
+
+/**
+ * The optional LLM planner's public face. Off unless `llm` is configured in smoke-repair.yaml.
+ */
+
+export { createOpenAiCompatibleProvider, type FetchLike, type OpenAiCompatibleOptions } from './openai';
+export { createPlannerFromProvider, REPAIR_RETRIES, type LlmNoPlan, type LlmPlannerOptions } from './planner';
+export { buildPlanPrompt, repairMessages, systemPrompt } from './prompt';
+export { parsePlanOutput, stripCodeFence, type ParsedOutput, type PlanTarget } from './parse';
+export { describePlanFormat } from './planFormat';
+export { codeExcerpts, codeSpots, type Excerpt } from './excerpts';
+export * from './provider';
+
+export interface LlmSecrets {
+  /** The API key from the editor's secret store; wins over the environment variable. */
+  apiKey?: string | (() => string | undefined | Promise<string | undefined>);
+}
+
+export interface CreateLlmPlannerOptions {
+  fetch?: FetchLike;
+  /** Environment to read `llm.apiKeyEnv` from; `process.env` by default. */
+  env?: Record<string, string | undefined>;
+  secrets?: LlmSecrets;
+  /** Another provider (the editor's language model) in place of the configured endpoint. */
+  provider?: LlmProvider;
+  signal?: AbortSignal;
+  log?: LlmLog;
+}
+
+/** The NoPlan to report when an LLM is asked for and none is configured. */
+export const LLM_UNAVAILABLE: NoPlan = {
+  code: 'llm_unavailable',
+  reason: 'no LLM is configured: add an `llm` section (baseUrl, model) to smoke-repair.yaml to let a model plan fixes no rule covers',
+};
+
+/** The LLM planner for `config`, or undefined when no `llm` section is configured. */
+export function createLlmPlanner(config: SmokeConfig, opts: CreateLlmPlannerOptions = {}): Planner | undefined {
+  const llm = config.llm;
+  if (!llm) return undefined;
+  const env = opts.env ?? process.env;
+  const secret = opts.secrets?.apiKey;
+  const apiKey = async (): Promise<string | undefined> => {
+    const fromSecrets = typeof secret === 'function' ? await secret() : secret;
+    return fromSecrets || env[llm.apiKeyEnv] || undefined;
+  };
+  const provider =
+    opts.provider ??
+    createOpenAiCompatibleProvider({ baseUrl: llm.baseUrl, model: llm.model, apiKey, timeoutMs: llm.timeoutMs, fetch: opts.fetch, log: opts.log });
+  return createPlannerFromProvider(provider, { maxOperations: llm.maxOperations, signal: opts.signal, log: opts.log });
+}

@@ -1,0 +1,74 @@
+import type { NoPlan, Planner, PlannerOutcome, PlanningContext } from '../../repair/types';
+import { parsePlanOutput } from './parse';
+import { buildPlanPrompt, repairMessages } from './prompt';
+import { LlmError, type LlmLog, type LlmProvider } from './provider';
+
+/**
+ * The LLM planner: one prompt, one FixPlan as JSON. Invalid JSON or schema errors get at most
+ * `repairRetries` repair requests carrying the errors and the previous answer; after that the
+ * planner gives up with `llm_invalid_output`. A failed request gives `llm_error`. The model's
+ * text is only ever parsed into a FixPlan: it never becomes a diff.
+ */
+
+export const REPAIR_RETRIES = 2;
+
+/** A NoPlan with what the LLM planner knows about the failure. */
+export type LlmNoPlan = NoPlan & {
+  /** Chat requests made. */
+  attempts: number;
+  /** The errors found in the last answer (llm_invalid_output). */
+  errors?: string[];
+  /** HTTP status of the failed request (llm_error). */
+  status?: number;
+};
+
+export interface LlmPlannerOptions {
+  maxOperations: number;
+  repairRetries?: number;
+  signal?: AbortSignal;
+  log?: LlmLog;
+}
+
+export function createPlannerFromProvider(provider: LlmProvider, opts: LlmPlannerOptions): Planner {
+  const retries = opts.repairRetries ?? REPAIR_RETRIES;
+  const log = opts.log ?? (() => {});
+  return {
+    name: 'llm',
+    async plan(ctx: PlanningContext): Promise<PlannerOutcome> {
+      const base = await buildPlanPrompt(ctx, { maxOperations: opts.maxOperations });
+      let messages = base;
+      let errors: string[] = [];
+      for (let attempt = 1; attempt <= retries + 1; attempt++) {
+        let text: string;
+        try {
+          text = (await provider.chat(messages, { temperature: 0, responseFormat: 'json', signal: opts.signal })).text;
+        } catch (err) {
+          const e = err instanceof LlmError ? err : new LlmError('network', (err as Error)?.message ?? String(err));
+          const noPlan: LlmNoPlan = {
+            code: 'llm_error',
+            reason: `the ${provider.name} model could not be asked (${e.kind}): ${e.message}`,
+            attempts: attempt,
+            ...(e.status !== undefined ? { status: e.status } : {}),
+          };
+          log(`llm planner: ${ctx.violation.id}: ${noPlan.reason}`);
+          return { ok: false, noPlan };
+        }
+        const parsed = await parsePlanOutput(text, { files: ctx.files, read: ctx.read, maxOperations: opts.maxOperations });
+        if (parsed.ok) {
+          log(`llm planner: ${ctx.violation.id}: a plan after ${attempt} request(s)`);
+          return { ok: true, plans: [parsed.plan] };
+        }
+        errors = parsed.errors;
+        log(`llm planner: ${ctx.violation.id}: answer ${attempt} rejected: ${errors.join('; ')}`);
+        messages = repairMessages(base, text, errors);
+      }
+      const noPlan: LlmNoPlan = {
+        code: 'llm_invalid_output',
+        reason: `the model's answer was not a valid FixPlan after ${retries + 1} requests: ${errors.join('; ')}`,
+        attempts: retries + 1,
+        errors,
+      };
+      return { ok: false, noPlan };
+    },
+  };
+}
