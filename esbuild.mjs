@@ -3,7 +3,7 @@
 //   node esbuild.mjs --production  minified, no source maps
 //   node esbuild.mjs --watch       rebuild on change
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -61,6 +61,13 @@ for (const entry of entries) {
     }),
   );
 }
+
+/** Data files the engine reads at run time, next to the bundles (the popular-package lists). */
+function copyData() {
+  mkdirSync('dist/deps-data', { recursive: true });
+  for (const name of ['pypi-top.txt', 'npm-top.txt']) cpSync(`server/src/engine/deps/data/${name}`, `dist/deps-data/${name}`);
+}
+copyData();
 
 let failed = false;
 for (const ctx of contexts) {
