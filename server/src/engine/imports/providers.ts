@@ -1,0 +1,214 @@
+import { builtinModules } from 'node:module';
+import { posix } from 'node:path';
+import { tokenize } from './js-tokens';
+import { PYTHON_MODULE_OR_CLASS, PYTHON_STDLIB_MODULES, PYTHON_STDLIB_NAMES } from './python-stdlib';
+
+/**
+ * Who provides an undefined name. Candidates carry a preference (lower first) so the choice among
+ * several is deterministic:
+ *   0 a standard-library module of that name (`import uuid`; Node: a built-in module),
+ *   1 a name of a framework the file already imports from (`from fastapi import HTTPException`),
+ *   2 a top-level definition or export in a workspace module (nearest directory first, then path),
+ *   3 a well-known standard-library name (`from collections import defaultdict`),
+ *   4 a framework name whose framework the workspace depends on but this file does not import.
+ */
+
+export interface ImportCandidate {
+  /** As the file would write it: `uuid`, `app.text`, `..text`, `../text`. */
+  module: string;
+  style: 'module' | 'named' | 'default';
+  origin: 'stdlib' | 'framework' | 'workspace';
+  preference: number;
+  /** The workspace file that defines the name, for workspace candidates. */
+  file?: string;
+  /** One sentence of evidence. */
+  why: string;
+}
+
+export interface ProviderContext {
+  files: string[];
+  read(file: string): Promise<string | undefined>;
+}
+
+const FRAMEWORK_NAMES: Record<string, Record<string, string>> = {
+  fastapi: Object.fromEntries(
+    ['HTTPException', 'Depends', 'status', 'APIRouter', 'Request', 'Response', 'Query', 'Path', 'Body', 'FastAPI', 'Header', 'Cookie', 'Form', 'File', 'UploadFile', 'BackgroundTasks'].map((n) => [n, 'fastapi']),
+  ),
+  sqlalchemy: {
+    ...Object.fromEntries(['select', 'insert', 'update', 'delete', 'func', 'and_', 'or_', 'Column', 'Integer', 'String', 'ForeignKey'].map((n) => [n, 'sqlalchemy'])),
+    Session: 'sqlalchemy.orm',
+    relationship: 'sqlalchemy.orm',
+  },
+  pydantic: { BaseModel: 'pydantic', Field: 'pydantic' },
+  flask: Object.fromEntries(['Flask', 'request', 'jsonify', 'Blueprint', 'abort'].map((n) => [n, 'flask'])),
+};
+
+const MAX_SCAN_FILES = 2000;
+const MAX_FILE_BYTES = 512 * 1024;
+const TEST_PATH = /(^|\/)(tests?|__tests__|node_modules|\.venv|venv|site-packages|dist|build)\//;
+
+function sortCandidates(list: ImportCandidate[], importer: string): ImportCandidate[] {
+  const dir = posix.dirname(importer);
+  const closeness = (c: ImportCandidate) => {
+    if (!c.file) return 0;
+    const a = dir.split('/');
+    const b = posix.dirname(c.file).split('/');
+    let k = 0;
+    while (k < a.length && k < b.length && a[k] === b[k]) k++;
+    return -k;
+  };
+  return [...list].sort((x, y) => x.preference - y.preference || closeness(x) - closeness(y) || (x.file ?? x.module).localeCompare(y.file ?? y.module) || x.module.localeCompare(y.module));
+}
+
+// ---------------------------------------------------------------- Python
+
+function importsRoot(text: string, root: string): boolean {
+  return new RegExp(`^[ \\t]*(from[ \\t]+${root}(\\.|[ \\t])|import[ \\t]+([\\w.]+[ \\t]*,[ \\t]*)*${root}\\b)`, 'm').test(text);
+}
+
+async function workspaceDependsOn(ctx: ProviderContext, dist: string): Promise<boolean> {
+  const manifests = ctx.files.filter((f) => /(^|\/)(requirements[^/]*\.txt|pyproject\.toml|setup\.cfg|Pipfile)$/.test(f)).sort();
+  for (const m of manifests) {
+    const text = await ctx.read(m);
+    if (text && new RegExp(`(^|["'\\s])${dist}\\b`, 'im').test(text)) return true;
+  }
+  return false;
+}
+
+/** The dotted module of a workspace Python file, and its package path parts. */
+function pythonModuleOf(file: string, files: Set<string>): string[] {
+  const parts = file.replace(/\.py$/, '').split('/');
+  if (parts[parts.length - 1] === '__init__') parts.pop();
+  // Walk up while the directory is a package.
+  let first = parts.length - 1;
+  while (first > 0 && files.has([...parts.slice(0, first), '__init__.py'].join('/'))) first--;
+  if (!files.has([...parts.slice(0, first + 1), '__init__.py'].join('/')) && first < parts.length - 1) first++;
+  return parts.slice(first);
+}
+
+export async function pythonProviders(name: string, file: string, text: string, ctx: ProviderContext): Promise<ImportCandidate[]> {
+  const out: ImportCandidate[] = [];
+  if (PYTHON_STDLIB_MODULES.has(name)) {
+    const classAttrs = PYTHON_MODULE_OR_CLASS[name];
+    const usesClass = classAttrs && [...text.matchAll(new RegExp(`(?<![\\w.])${name}\\.(\\w+)`, 'g'))].some((m) => classAttrs.has(m[1]));
+    if (usesClass) out.push({ module: name, style: 'named', origin: 'stdlib', preference: 0, why: `\`${name}.${[...classAttrs][0]}\`-style use: the \`${name}\` class of the standard-library module \`${name}\`` });
+    else out.push({ module: name, style: 'module', origin: 'stdlib', preference: 0, why: `\`${name}\` is a standard-library module (sys.stdlib_module_names)` });
+  }
+  for (const [root, names] of Object.entries(FRAMEWORK_NAMES)) {
+    const module = names[name];
+    if (!module) continue;
+    if (importsRoot(text, root)) out.push({ module, style: 'named', origin: 'framework', preference: 1, why: `\`${name}\` comes from ${module}, which this file already imports` });
+    else if (await workspaceDependsOn(ctx, root)) out.push({ module, style: 'named', origin: 'framework', preference: 4, why: `\`${name}\` comes from ${module}, a dependency of the workspace` });
+  }
+  const stdlibModule = PYTHON_STDLIB_NAMES[name];
+  if (stdlibModule) out.push({ module: stdlibModule, style: 'named', origin: 'stdlib', preference: 3, why: `\`${name}\` is defined in the standard-library module \`${stdlibModule}\`` });
+
+  const all = new Set(ctx.files);
+  const relativeStyle = /^[ \t]*from[ \t]+\.+/m.test(text);
+  const def = new RegExp(`^(?:async[ \\t]+def|def|class)[ \\t]+${name}\\b|^${name}[ \\t]*(?::[^=\\n]*)?=(?!=)`, 'm');
+  const pyFiles = ctx.files.filter((f) => f.endsWith('.py') && f !== file && !TEST_PATH.test(f) && !/(^|\/)(test_[^/]*|[^/]*_test|conftest)\.py$/.test(f)).sort().slice(0, MAX_SCAN_FILES);
+  const importer = pythonModuleOf(file, all);
+  const importerPackage = file.endsWith('__init__.py') ? importer : importer.slice(0, -1);
+  for (const f of pyFiles) {
+    const body = await ctx.read(f);
+    if (!body || body.length > MAX_FILE_BYTES || !def.test(body)) continue;
+    const target = pythonModuleOf(f, all);
+    let module = target.join('.');
+    if (relativeStyle && importerPackage.length > 0 && target[0] === importerPackage[0]) {
+      let k = 0;
+      while (k < importerPackage.length && k < target.length - 1 && importerPackage[k] === target[k]) k++;
+      module = '.'.repeat(importerPackage.length - k + 1) + target.slice(k).join('.');
+    }
+    out.push({ module, style: 'named', origin: 'workspace', preference: 2, file: f, why: `${f} defines \`${name}\` at top level` });
+  }
+  return sortCandidates(out, file);
+}
+
+// ---------------------------------------------------------------- JavaScript / TypeScript
+
+const JS_FILE = /\.(c|m)?[jt]sx?$/;
+
+/** The names a JS/TS module exports, and the name of a `module.exports = name` default export. */
+export function jsExports(source: string): { named: Set<string>; defaultName?: string } {
+  const tokens = tokenize(source);
+  const named = new Set<string>();
+  let defaultName: string | undefined;
+  const v = (k: number) => tokens[k]?.value;
+  for (let k = 0; k < tokens.length; k++) {
+    const t = tokens[k];
+    if (t.type !== 'name') continue;
+    if (t.value === 'module' && v(k + 1) === '.' && v(k + 2) === 'exports') {
+      if (v(k + 3) === '=' && v(k + 4) === '{') {
+        let depth = 0;
+        for (let j = k + 4; j < tokens.length; j++) {
+          const u = tokens[j];
+          if (u.type === 'punct' && ['{', '(', '['].includes(u.value)) depth++;
+          else if (u.type === 'punct' && ['}', ')', ']'].includes(u.value)) {
+            depth--;
+            if (depth === 0) break;
+          } else if (depth === 1 && u.type === 'name' && [',', '{'].includes(v(j - 1) ?? '') && [',', '}', ':', '('].includes(v(j + 1) ?? '')) named.add(u.value);
+        }
+      } else if (v(k + 3) === '=' && tokens[k + 4]?.type === 'name' && [';', undefined].includes(v(k + 5)) ) defaultName = v(k + 4);
+      else if (v(k + 3) === '.' && tokens[k + 4]?.type === 'name' && v(k + 5) === '=') named.add(v(k + 4)!);
+    } else if (t.value === 'exports' && v(k - 1) !== '.' && v(k + 1) === '.' && tokens[k + 2]?.type === 'name' && v(k + 3) === '=') named.add(v(k + 2)!);
+    else if (t.value === 'export') {
+      let j = k + 1;
+      if (v(j) === 'default') continue;
+      if (v(j) === 'async') j++;
+      if (['function', 'class', 'const', 'let', 'var'].includes(v(j) ?? '')) {
+        j++;
+        if (v(j) === '*') j++;
+        if (tokens[j]?.type === 'name') named.add(v(j)!);
+      } else if (v(j) === '{') {
+        const names: string[] = [];
+        j++;
+        while (tokens[j] && v(j) !== '}') {
+          if (tokens[j].type === 'name' && v(j) !== 'as' && v(j) !== 'type') names.push(v(j)!);
+          if (v(j) === 'as') names.pop();
+          j++;
+        }
+        if (v(j + 1) !== 'from') names.forEach((n) => named.add(n));
+      }
+    }
+  }
+  return { named, defaultName };
+}
+
+/** Module syntax of a JS/TS file: ESM when it has import/export declarations or an ESM extension. */
+export function jsSyntaxOf(file: string, text: string): 'esm' | 'require' {
+  if (/\.(mjs|mts)$/.test(file)) return 'esm';
+  if (/\.(cjs|cts)$/.test(file)) return 'require';
+  if (/^[ \t]*(import[ \t]+[\w{*'"]|export[ \t]+)/m.test(text)) return 'esm';
+  if (/\brequire[ \t]*\(/.test(text)) return 'require';
+  return /\.tsx?$/.test(file) ? 'esm' : 'require';
+}
+
+/** The specifier for `target` as written from `importer`. */
+export function relativeSpecifier(importer: string, target: string, syntax: 'esm' | 'require', withExtension: boolean): string {
+  let rel = posix.relative(posix.dirname(importer), target);
+  if (!rel.startsWith('.')) rel = `./${rel}`;
+  const ext = posix.extname(rel);
+  const bare = rel.slice(0, -ext.length);
+  if (syntax === 'esm' && withExtension) return bare + ext.replace(/^\.ts$/, '.js').replace(/^\.tsx$/, '.js').replace(/^\.mts$/, '.mjs');
+  return bare.endsWith('/index') ? bare.slice(0, -'/index'.length) || '.' : bare;
+}
+
+export async function jsProviders(name: string, file: string, text: string, ctx: ProviderContext): Promise<ImportCandidate[]> {
+  const out: ImportCandidate[] = [];
+  const syntax = jsSyntaxOf(file, text);
+  if (builtinModules.includes(name) && !name.startsWith('_')) {
+    out.push({ module: syntax === 'esm' ? `node:${name}` : name, style: syntax === 'esm' ? 'default' : 'module', origin: 'stdlib', preference: 0, why: `\`${name}\` is a Node.js built-in module` });
+  }
+  const specs = [...text.matchAll(/(?:from|require\()[ \t]*['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) => m[1]);
+  const withExtension = specs.length ? specs.some((s) => /\.[cm]?js$/.test(s)) : /\.m?js$/.test(file) && syntax === 'esm';
+  const candidates = ctx.files.filter((f) => JS_FILE.test(f) && !f.endsWith('.d.ts') && f !== file && !TEST_PATH.test(f) && !/\.(test|spec)\.[cm]?[jt]sx?$/.test(f)).sort().slice(0, MAX_SCAN_FILES);
+  for (const f of candidates) {
+    const body = await ctx.read(f);
+    if (!body || body.length > MAX_FILE_BYTES || !body.includes(name)) continue;
+    const ex = jsExports(body);
+    const module = relativeSpecifier(file, f, syntax, withExtension);
+    if (ex.named.has(name)) out.push({ module, style: 'named', origin: 'workspace', preference: 2, file: f, why: `${f} exports \`${name}\`` });
+    else if (ex.defaultName === name) out.push({ module, style: 'default', origin: 'workspace', preference: 2, file: f, why: `${f} exports \`${name}\` as module.exports` });
+  }
+  return sortCandidates(out, file);
+}
