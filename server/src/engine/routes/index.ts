@@ -27,16 +27,8 @@ const PY_PREFIX = /APIRouter\([^)]*prefix\s*=\s*(["'])(.*?)\1|Blueprint\([^)]*ur
 const JS_ROUTE = /\b[A-Za-z_$][\w$]*\s*\.\s*(get|post|put|patch|delete|head|options|all)\(\s*(["'`])(\/.*?)\2/;
 const JS_ROUTE_CHAIN = /\.route\(\s*(["'`])(\/.*?)\1\s*\)/;
 
-/** `/carts/{cart_id}/items`, `/carts/:cartId/items` and `/carts/<int:id>/items` all become `/carts/{}/items`. */
-export function normaliseRoutePath(p: string): string {
-  const cleaned = p
-    .split('?')[0]
-    .replace(/\{[^}]*\}/g, '{}')
-    .replace(/<[^>]*>/g, '{}')
-    .replace(/:[A-Za-z_$][\w$]*\??/g, '{}')
-    .replace(/\/+/g, '/');
-  return cleaned.length > 1 ? cleaned.replace(/\/$/, '') : cleaned;
-}
+export { normaliseRoutePath } from './normalise';
+import { normaliseRoutePath } from './normalise';
 
 /** Read route declarations from one file's text. `file` is workspace-relative. */
 export function scanRoutes(file: string, text: string): RouteDeclaration[] {
@@ -127,3 +119,23 @@ export async function scanWorkspaceRoutes(workspace: string, files: string[]): P
   }
   return out;
 }
+
+export { scanRouteSites, type RouteSite, type Framework } from './sites';
+export {
+  scanModule,
+  scanModules,
+  resolveRoutes,
+  inclusionsOf,
+  findAppModule,
+  pythonModuleName,
+  resolveJsModule,
+  jsSpecifier,
+  type ModuleFacts,
+  type RouterDefinition,
+  type AppDefinition,
+  type ImportBinding,
+  type Inclusion,
+  type ResolvedRoute,
+} from './routers';
+export { loadSources, type SourceReader } from './workspace';
+export { detectEol, matchBracket, pythonBlockEnd, lineStarts, lineOfOffset, languageOf } from './syntax';

@@ -1,0 +1,91 @@
+/** Shared set-up for the routing, anti-pattern and code-executor tests: workspaces copied to temp folders, planning contexts, violations. */
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { configSchema } from '../../server/src/engine/config/schema';
+import type { SmokeReport, Trace, Violation } from '../../server/src/engine/model';
+import type { ExecutorContext, PlanningContext } from '../../server/src/engine/repair/types';
+import { listWorkspaceFiles } from '../../server/src/engine/traces/workspace-files';
+import { REPO_ROOT } from '../setup/docker';
+
+export const run = promisify(execFile);
+export const EXAMPLES = path.join(REPO_ROOT, 'examples');
+export const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'routing');
+
+/** A copy of a folder in a fresh temp folder (the original is never written). */
+export async function copyWorkspace(src: string): Promise<{ dir: string; dispose(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'routing-'));
+  await cp(src, dir, { recursive: true, filter: (s) => !/node_modules|__pycache__/.test(s) });
+  return { dir, dispose: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export function violation(v: Partial<Violation> & Pick<Violation, 'method' | 'path' | 'expectedStatus' | 'actualStatus'>): Violation {
+  const id = `${(v.scenario ?? 'scenario').replace(/\W+/g, '-')}:${v.actualStatus}`;
+  return {
+    id,
+    scenarioId: id.split(':')[0]!,
+    scenario: v.scenario ?? 'scenario',
+    failureType: 'RUNTIME',
+    strategy: 'ROUTE',
+    retryable: false,
+    signals: [],
+    message: `${v.method} ${v.path} → ${v.actualStatus} (expected ${v.expectedStatus}): expected status ${v.expectedStatus}, got ${v.actualStatus}`,
+    locationKind: 'none',
+    logExcerpt: '',
+    pinned: false,
+    request: { method: v.method, path: v.path },
+    response: { status: v.actualStatus, bodyExcerpt: '' },
+    window: { startedAt: 0, endedAt: 0 },
+    ...v,
+  };
+}
+
+export async function planningContext(workspace: string, v: Violation, config: Record<string, unknown> = {}): Promise<PlanningContext> {
+  const files = await listWorkspaceFiles(workspace);
+  const report: SmokeReport = { workspace, configFile: 'smoke-repair.yaml', baseUrl: '', runtime: 'docker', startedAt: 0, durationMs: 0, passRate: 0, passed: 0, total: 1, scenarios: [], violations: [v], unsatisfied: [] };
+  return {
+    workspace,
+    violation: v,
+    report,
+    config: configSchema.parse({ app: {}, ...config }),
+    files,
+    read: (f) => readFile(path.join(workspace, f), 'utf8').catch(() => undefined),
+  };
+}
+
+export async function executorContext(workspace: string, file: string): Promise<ExecutorContext> {
+  const text = await readFile(path.join(workspace, file), 'utf8').catch(() => undefined);
+  return { workspace, file, text: text ?? '', exists: text !== undefined, read: (f) => readFile(path.join(workspace, f), 'utf8').catch(() => undefined) };
+}
+
+export function pythonTrace(exceptionClass: string, message: string, file: string, line: number, fn: string): Trace {
+  return {
+    language: 'python',
+    exceptionClass,
+    message,
+    frames: [{ file, rawFile: `/app/${file}`, line, function: fn, inWorkspace: true }],
+    causes: [],
+    text: `${exceptionClass}: ${message}`,
+  };
+}
+
+export function nodeTrace(exceptionClass: string, message: string, file: string, line: number): Trace {
+  return { language: 'node', exceptionClass, message, frames: [{ file, rawFile: `/app/${file}`, line, function: '<anonymous>', inWorkspace: true }], causes: [], text: `${exceptionClass}: ${message}` };
+}
+
+/** Throws with the compiler's output when the Python file does not compile. */
+export async function pyCompile(file: string): Promise<void> {
+  await run('python3', ['-m', 'py_compile', file]);
+}
+
+export async function nodeCheck(file: string): Promise<void> {
+  await run(process.execPath, ['--check', file]);
+}
+
+export async function writeText(dir: string, file: string, text: string): Promise<string> {
+  const full = path.join(dir, file);
+  await writeFile(full, text);
+  return full;
+}
