@@ -1,10 +1,9 @@
 import Docker from 'dockerode';
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { DockerRuntimeInput } from '../config/schema';
 import { EnvironmentError, type LogLine } from '../model';
-import { resolveBuildSpec, type BuildSpec } from './dockerBuild';
+import { buildImage, resolveBuildSpec, type BuildSpec } from './dockerBuild';
 import { demultiplexDockerLogs } from './dockerLogs';
 import type { Mount, Runtime } from './types';
 
@@ -173,37 +172,12 @@ export class DockerRuntime implements Runtime {
   }
 
   private async build(spec: BuildSpec, onLine: (line: string) => void): Promise<void> {
-    const src = await readdir(spec.context);
-    const stream = await this.docker.buildImage(
-      { context: spec.context, src },
-      { t: spec.image, dockerfile: spec.dockerfile, buildargs: spec.args, networkmode: 'host', rm: true, forcerm: true },
-    );
-    const tail: string[] = [];
-    await new Promise<void>((resolve, reject) => {
-      this.docker.modem.followProgress(
-        stream,
-        (err: Error | null, events: Array<{ error?: string }>) => {
-          const failed = err?.message ?? events.find((e) => e.error)?.error;
-          if (failed) {
-            reject(
-              new EnvironmentError(
-                `Building ${spec.image} from ${path.join(spec.context, spec.dockerfile)} failed: ${failed.trim()}\n${tail.slice(-15).join('\n')}`,
-                'Fix the build (run `docker build` in that folder to see it whole), then run again.',
-              ),
-            );
-          } else resolve();
-        },
-        (event: { stream?: string; status?: string }) => {
-          const text = (event.stream ?? event.status ?? '').trimEnd();
-          if (!text) return;
-          for (const line of text.split('\n')) {
-            tail.push(line);
-            if (tail.length > 50) tail.shift();
-            onLine(line);
-          }
-        },
-      );
-    });
+    await buildImage(this.docker, spec, { onLine });
+  }
+
+  /** The container as the engine describes it (found by name or compose labels). */
+  async inspect(): Promise<Docker.ContainerInspectInfo> {
+    return this.find();
   }
 
   private async recreate(image: string): Promise<void> {

@@ -1,8 +1,10 @@
+import type Docker from 'dockerode';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { EnvironmentError } from '../model';
+import { packBuildContext, type ContextOverrides } from './buildContext';
 
 /** What a rebuild needs: where the build context is, which Dockerfile, its arguments, the tag. */
 export interface BuildSpec {
@@ -92,4 +94,59 @@ export function resolveBuildSpec(opts: {
     throw new EnvironmentError(`There is no Dockerfile at ${file}, so the image is not rebuilt.`, 'Add a Dockerfile (or `build:` to the compose service), or leave `app.docker.rebuild` off.');
   }
   return { context, dockerfile, args: { ...args, ...opts.buildArgs }, image: opts.image };
+}
+
+/** How a build goes: files of the context replaced by others (a patched copy), progress lines, limits. */
+export interface BuildImageOptions {
+  /** Context-relative path → host file whose bytes replace (or add) it in the build context. */
+  overrides?: ContextOverrides;
+  onLine?: (line: string) => void;
+  signal?: AbortSignal;
+  /** Labels of the built image (e.g. to find and remove it afterwards). */
+  labels?: Record<string, string>;
+}
+
+/**
+ * Build `spec.image` from `spec.context` (honouring `.dockerignore`), host network, build args of the
+ * spec. Throws EnvironmentError with the last lines of the build's output when it fails.
+ */
+export async function buildImage(docker: Docker, spec: BuildSpec, opts: BuildImageOptions = {}): Promise<void> {
+  const onLine = opts.onLine ?? (() => {});
+  const tar = packBuildContext(spec.context, opts.overrides, spec.dockerfile.split(path.sep).join('/'));
+  const stream = await docker.buildImage(tar, {
+    t: spec.image,
+    dockerfile: spec.dockerfile,
+    buildargs: spec.args,
+    networkmode: 'host',
+    rm: true,
+    forcerm: true,
+    ...(opts.labels ? { labels: opts.labels } : {}),
+    ...(opts.signal ? { abortSignal: opts.signal } : {}),
+  });
+  const tail: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    docker.modem.followProgress(
+      stream,
+      (err: Error | null, events: Array<{ error?: string }>) => {
+        const failed = err?.message ?? events?.find((e) => e.error)?.error;
+        if (failed) {
+          reject(
+            new EnvironmentError(
+              `Building ${spec.image} from ${path.join(spec.context, spec.dockerfile)} failed: ${failed.trim()}\n${tail.slice(-15).join('\n')}`,
+              'Fix the build (run `docker build` in that folder to see it whole), then run again.',
+            ),
+          );
+        } else resolve();
+      },
+      (event: { stream?: string; status?: string }) => {
+        const text = (event.stream ?? event.status ?? '').trimEnd();
+        if (!text) return;
+        for (const line of text.split('\n')) {
+          tail.push(line);
+          if (tail.length > 50) tail.shift();
+          onLine(line);
+        }
+      },
+    );
+  });
 }

@@ -1,0 +1,117 @@
+import * as path from 'node:path';
+import { validationSchema, type SmokeConfig } from '../config/schema';
+import { silentProgress, type Progress, type SmokeReport, type Violation } from '../model';
+import type { Patch, ValidationResult, ValidationStep } from '../repair/types';
+import { checkApplies } from './apply';
+import { runChecks } from './commands';
+import { formatProblem, moduleTypeResolver, parseFiles } from './parse';
+import { createSandbox } from './sandbox';
+import { runScenarioStep } from './scenarios';
+import { skippedStep, timedStep } from './step';
+
+/**
+ * Sandbox validation of a patch (DESIGN step 7): apply → parse → checks → scenarios, each passed,
+ * failed or skipped with its output and time. The workspace is only read; everything happens in a
+ * sandbox under the OS temp folder, removed afterwards, and any container or image made for it is
+ * removed too, also on failure or abort.
+ */
+
+export { createSandbox, checkRelativePath, KEEP_SANDBOX_ENV, UnsafePathError, type Sandbox, type SandboxFile } from './sandbox';
+export { checkApplies } from './apply';
+export { parseFiles, fileKind, formatProblem, type FileKind, type ParseProblem, type ParseOutcome } from './parse';
+export { checkRequirements, type RequirementProblem } from './requirements';
+export { runChecks, runCommand } from './commands';
+export { replacePort, AppStartError } from './app';
+export { VALIDATION_LABEL, VALIDATION_OF_LABEL, copySources, filesTheImageCopies } from './dockerApp';
+export { withEarlierSteps } from './scenarios';
+
+export interface ValidatePatchInput {
+  workspace: string;
+  config: SmokeConfig;
+  report: SmokeReport;
+  violation: Violation;
+  patch: Patch;
+  signal?: AbortSignal;
+  progress?: Progress;
+}
+
+export async function validatePatch(input: ValidatePatchInput): Promise<ValidationResult> {
+  const workspace = path.resolve(input.workspace);
+  const progress = input.progress ?? silentProgress;
+  const validation = validationSchema.parse(input.config.validation ?? {});
+  const steps: ValidationStep[] = [];
+  let fixed: string[] = [];
+  let regressed: string[] = [];
+
+  progress.report('Validating: does the patch apply?', 0);
+  const apply = await timedStep('apply', async () => {
+    const r = await checkApplies(workspace, input.patch);
+    return { status: r.ok ? 'passed' : 'failed', output: r.output };
+  });
+  steps.push(apply);
+  if (apply.status !== 'passed') {
+    const why = 'the patch does not apply to the workspace';
+    steps.push(skippedStep('parse', why), skippedStep('checks', why), skippedStep('scenarios', why));
+    return { status: 'failed', steps, fixed, regressed };
+  }
+
+  input.signal?.throwIfAborted();
+  const sandbox = await createSandbox({ workspace, files: input.patch.files });
+  try {
+    progress.report('Validating: do the changed files parse?', 0.1);
+    const patched = new Map(input.patch.files.map((f) => [f.file, f.after]));
+    const parse = await timedStep('parse', async () => {
+      const r = await parseFiles(
+        input.patch.files.map((f) => ({ file: f.file, path: sandbox.pathOf(f.file), text: f.after })),
+        { scratch: path.join(sandbox.root, 'scratch'), isModule: moduleTypeResolver(workspace, patched), signal: input.signal },
+      );
+      const out = [
+        ...r.problems.map(formatProblem),
+        ...r.passed.map((f) => `${f}: parses`),
+        ...r.skipped.map((f) => `${f}: skipped (no parser for this kind of file)`),
+      ];
+      return { status: r.problems.length ? 'failed' : r.passed.length ? 'passed' : 'skipped', output: out.join('\n') };
+    });
+    steps.push(parse);
+    input.signal?.throwIfAborted();
+
+    if (parse.status === 'failed') {
+      steps.push(skippedStep('checks', 'the changed files do not parse'), skippedStep('scenarios', 'the changed files do not parse'));
+    } else {
+      progress.report('Validating: configured checks', 0.2);
+      const checks = validation.commands.length
+        ? await timedStep('checks', async () => {
+            const r = await runChecks(validation.commands, { cwd: await sandbox.view(), timeoutMs: validation.commandTimeoutMs, signal: input.signal });
+            return { status: r.ok ? 'passed' : 'failed', output: r.output };
+          })
+        : skippedStep('checks', 'no `validation.commands` are configured');
+      steps.push(checks);
+      input.signal?.throwIfAborted();
+
+      if (checks.status === 'failed') {
+        steps.push(skippedStep('scenarios', 'the configured checks failed'));
+      } else {
+        progress.report('Validating: scenarios against the patched app', 0.35);
+        const scenarios = await timedStep('scenarios', async () => {
+          const r = await runScenarioStep({ workspace, config: input.config, validation, report: input.report, violation: input.violation, sandbox, signal: input.signal, progress });
+          fixed = r.fixed;
+          regressed = r.regressed;
+          return { status: r.status, output: r.output };
+        });
+        steps.push(scenarios);
+      }
+    }
+  } finally {
+    await sandbox.dispose();
+  }
+  input.signal?.throwIfAborted();
+  progress.report('Validated', 1);
+  return { status: overallStatus(steps), steps, fixed, regressed };
+}
+
+/** failed when a step failed; passed when apply and parse passed and nothing failed; otherwise skipped (not validated). */
+export function overallStatus(steps: ValidationStep[]): ValidationResult['status'] {
+  if (steps.some((s) => s.status === 'failed')) return 'failed';
+  const of = (name: ValidationStep['name']) => steps.find((s) => s.name === name)?.status;
+  return of('apply') === 'passed' && of('parse') === 'passed' ? 'passed' : 'skipped';
+}

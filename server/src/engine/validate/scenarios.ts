@@ -1,0 +1,129 @@
+import { loadConfig } from '../config';
+import type { SmokeConfig, ValidationConfig } from '../config/schema';
+import type { Progress, Scenario, SmokeReport, Violation } from '../model';
+import { collectScenariosDetailed } from '../smoke/collect';
+import { runScenarios } from '../smoke/runner';
+import { AppStartError, freeLoopbackPort, portOf, withPort, type SandboxApp } from './app';
+import { createDockerApp } from './dockerApp';
+import { createProcessApp } from './processApp';
+import type { Sandbox } from './sandbox';
+import type { StepStatus } from '../repair/types';
+
+/**
+ * The scenarios step: start the patched app from the sandbox on its own port, then run the
+ * violation's scenario (with the earlier steps of its chain) and every scenario that passed before.
+ * `fixed`: failed before, pass now. `regressed`: passed before, fail now.
+ */
+
+export interface ScenarioStepInput {
+  workspace: string;
+  config: SmokeConfig;
+  validation: ValidationConfig;
+  report: SmokeReport;
+  violation: Violation;
+  sandbox: Sandbox;
+  signal?: AbortSignal;
+  progress: Progress;
+}
+
+export interface ScenarioStepResult {
+  status: StepStatus;
+  output: string;
+  fixed: string[];
+  regressed: string[];
+}
+
+export async function runScenarioStep(input: ScenarioStepInput): Promise<ScenarioStepResult> {
+  const { config, validation, report, violation } = input;
+  const none = { fixed: [], regressed: [] };
+  if (!validation.scenarios) return { status: 'skipped', output: '`validation.scenarios` is false', ...none };
+  if (!config.app.docker && !config.app.process) {
+    return { status: 'skipped', output: 'the app runs neither in Docker (`app.docker`) nor as a configured process (`app.process`), so it cannot be started from the sandbox', ...none };
+  }
+  const loaded = await loadConfig(input.workspace, report.configFile);
+  if (!loaded.ok) return { status: 'skipped', output: `the configuration cannot be read: ${loaded.errors.map((e) => e.message).join('; ')}`, ...none };
+
+  const originalPort = portOf(config.app.baseUrl);
+  const port = validation.port ?? (await freeLoopbackPort());
+  const baseUrl = withPort(config.app.baseUrl, port);
+  const common = {
+    baseUrl,
+    health: config.app.health,
+    healthTimeoutMs: config.app.healthTimeoutMs,
+    originalPort,
+    port,
+    portEnv: validation.portEnv,
+    signal: input.signal,
+  };
+  let app: SandboxApp;
+  if (config.app.docker) {
+    app = createDockerApp({
+      ...common,
+      config: config.app.docker,
+      workspace: input.workspace,
+      sandbox: input.sandbox,
+      buildTimeoutMs: validation.buildTimeoutMs,
+      onLine: (line) => input.progress.report(`Building the sandbox image: ${line}`),
+    });
+  } else {
+    app = createProcessApp({ ...common, config: config.app.process!, view: await input.sandbox.view() });
+  }
+
+  const lines: string[] = [];
+  try {
+    input.progress.report(`Starting the patched app on ${baseUrl}`);
+    try {
+      await app.start();
+    } catch (err) {
+      input.signal?.throwIfAborted();
+      if (err instanceof AppStartError) {
+        return { status: err.blame === 'patch' ? 'failed' : 'skipped', output: `${app.describe()}: ${err.message}`, ...none };
+      }
+      throw err;
+    }
+    lines.push(`${app.describe()} answers at ${baseUrl}`);
+
+    const collected = await collectScenariosDetailed(config, { workspace: input.workspace, configFile: report.configFile, loaded, baseUrl, signal: input.signal });
+    const before = new Map(report.scenarios.map((r) => [r.scenarioId, r]));
+    if (!collected.scenarios.some((s) => s.id === violation.scenarioId)) {
+      return { status: 'skipped', output: `${lines.join('\n')}\nthe scenario ${violation.scenarioId} is no longer in the configuration`, ...none };
+    }
+    const wanted = new Set([violation.scenarioId, ...report.scenarios.filter((r) => r.ok).map((r) => r.scenarioId)]);
+    const selected = withEarlierSteps(collected.scenarios, wanted);
+    input.progress.report(`Running ${selected.length} scenarios against the patched app`);
+    const results = await runScenarios(baseUrl, selected, {
+      concurrency: config.smoke.concurrency,
+      timeoutMs: config.smoke.timeoutMs,
+      retries: config.smoke.retries,
+      signal: input.signal,
+    });
+    const fixed: string[] = [];
+    const regressed: string[] = [];
+    for (const r of results) {
+      const was = before.get(r.scenarioId);
+      if (r.ok && was && !was.ok && !was.skipped) fixed.push(r.scenarioId);
+      if (!r.ok && was?.ok) regressed.push(r.scenarioId);
+      const mark = r.ok ? 'pass' : 'FAIL';
+      const change = fixed.at(-1) === r.scenarioId ? ' (fixed)' : regressed.at(-1) === r.scenarioId ? ' (regressed)' : '';
+      lines.push(`${mark} ${r.scenarioId} ${r.method} ${r.resolvedPath} → ${r.status || r.errorCode || 'no answer'}${change}${r.ok ? '' : `: ${r.failures.join('; ')}`}`);
+    }
+    const target = results.find((r) => r.scenarioId === violation.scenarioId);
+    const ok = Boolean(target?.ok) && regressed.length === 0;
+    if (!target?.ok) lines.push(`the violation's scenario ${violation.scenarioId} still fails`);
+    if (regressed.length) lines.push(`regressed: ${regressed.join(', ')}`);
+    if (!ok) {
+      const tail = await app.outputTail();
+      if (tail) lines.push('--- the patched app\'s last output ---', tail);
+    }
+    return { status: ok ? 'passed' : 'failed', output: lines.join('\n'), fixed: fixed.sort(), regressed: regressed.sort() };
+  } finally {
+    await app.dispose();
+  }
+}
+
+/** The wanted scenarios and the earlier steps of their chains (those make the ids the wanted ones use). */
+export function withEarlierSteps(scenarios: Scenario[], wanted: ReadonlySet<string>): Scenario[] {
+  const last = new Map<string, number>();
+  for (const s of scenarios) if (wanted.has(s.id) && s.chain) last.set(s.chain, Math.max(last.get(s.chain) ?? -1, s.order));
+  return scenarios.filter((s) => wanted.has(s.id) || (s.chain !== undefined && s.order <= (last.get(s.chain) ?? -1)));
+}
