@@ -1,4 +1,5 @@
 import type { SmokeReport } from './engine';
+import type { PolicyDecision, RepairRunSummary, ViolationPlan } from './engine/repair';
 
 function pad(text: string, width: number): string {
   return text.length >= width ? text : text + ' '.repeat(width - text.length);
@@ -37,5 +38,64 @@ export function formatSmokeTable(report: SmokeReport, opts: { color: boolean }):
   for (const u of report.unsatisfied) out.push(`  not derived: ${u.method} ${u.path}: ${u.reason}`);
   const pct = (report.passRate * 100).toFixed(1);
   out.push('', `Pass rate: ${report.passed}/${report.total} (${pct}%) in ${(report.durationMs / 1000).toFixed(1)} s against ${report.baseUrl} (${report.runtime})`);
+  return out.join('\n') + '\n';
+}
+
+type PlanRow = ViolationPlan;
+type RunSummary = RepairRunSummary;
+type Decision = PolicyDecision;
+
+const pct = (r: number) => `${(r * 100).toFixed(1)}%`;
+const decision = (d: Decision | undefined) => (d ? `${d.allowed ? d.label : 'BLOCKED'} (danger ${d.dangerScore})` : '-');
+
+/** Each violation's plan (or why none), its policy decisions and its diff. */
+export function formatPlans(rows: PlanRow[]): string {
+  const out: string[] = [];
+  for (const r of rows) {
+    out.push(`● ${r.violation.message}`, `  violation: ${r.violation.id}`);
+    if (r.noPlan) {
+      out.push(`  no plan (${r.noPlan.code}): ${r.noPlan.reason}`, '');
+      continue;
+    }
+    const fix = r.fix!;
+    out.push(
+      `  plan ${fix.id} by ${fix.planner}: ${fix.plan.category}, confidence ${fix.plan.confidence}`,
+      `  root cause: ${fix.plan.root_cause}`,
+    );
+    for (const [i, op] of fix.plan.operations.entries()) out.push(`  ${i + 1}. ${op.type} ${op.file}: ${op.rationale}`);
+    out.push(`  plan policy: ${decision(r.planPolicy)}`);
+    for (const reason of r.planPolicy?.reasons ?? []) out.push(`    - ${reason}`);
+    if (r.patchError) out.push(`  no patch: ${r.patchError.message}`);
+    if (r.patch) {
+      out.push(`  patch: ${r.patch.stats.files} file(s), +${r.patch.stats.added} -${r.patch.stats.removed}`, `  patch policy: ${decision(r.patchPolicy)}`);
+      for (const reason of r.patchPolicy?.reasons ?? []) out.push(`    - ${reason}`);
+      out.push('', ...r.patch.diff.replace(/\n$/, '').split('\n').map((l) => `    ${l}`));
+    }
+    out.push('');
+  }
+  if (rows.length === 0) out.push('No failures: nothing to plan.');
+  return out.join('\n') + '\n';
+}
+
+/** The run record summary: per violation planner, decision, validation, applied or not and why; pass rates. */
+export function formatRepairSummary(s: RunSummary): string {
+  const out: string[] = [];
+  for (const r of s.records) {
+    out.push(`● ${r.violation.message}`);
+    out.push(`  planner: ${r.planner ?? '-'}   decision: ${decision(r.patchPolicy ?? r.planPolicy)}   validation: ${r.validation?.status ?? '-'}`);
+    out.push(`  ${r.applied ? 'APPLIED' : 'not applied'}: ${r.reason}`);
+    if (r.checkpointId) out.push(`  checkpoint: ${r.checkpointId}`);
+    const t = Object.entries(r.timings).map(([k, v]) => `${k} ${v} ms`).join(', ');
+    if (t) out.push(`  timings: ${t}`);
+  }
+  if (s.records.length === 0) out.push('No failures: nothing to repair.');
+  const c = s.counts;
+  out.push(
+    '',
+    `${c.violations} failure(s): ${c.planned} planned, ${c.noPlan} without a plan, ${c.validated} validated, ${c.applied} applied`,
+  );
+  if (s.reload) out.push(`App: ${s.reload}`);
+  out.push(`Pass rate: ${s.passedBefore}/${s.total} (${pct(s.passRateBefore)}) → ${s.passedAfter}/${s.total} (${pct(s.passRateAfter)})${s.smokeAgain ? '' : ' (nothing applied; smoke not run again)'}`);
+  out.push(`Records: ${s.records.length ? s.recordFiles[0].replace(/[^/\\]+$/, '') : '-'}`);
   return out.join('\n') + '\n';
 }

@@ -92,17 +92,22 @@ describe('missing-dependency rule: plans', () => {
     process.stderr.write(`plan (shop-api product-slug): ${ms.toFixed(1)} ms\n`);
   });
 
-  test('todo-api-node fault b: csv-stringify/sync → csv-stringify in package.json, "*" flagged for review', async () => {
+  test('todo-api-node fault b: csv-stringify/sync → csv-stringify in package.json at the registry\'s newest version, lockfile kept in line', async () => {
     const ws = path.join(ROOT, 'examples', 'todo-api-node');
     const rep = report('todo-api-node');
     const ctx = await context(ws, rep, violation(rep, 'export-list-as-csv:500'));
     const out = await missingDependencyRule.plan(ctx);
     assert.ok(!isNoPlan(out), JSON.stringify(out));
     const plan = fixPlanSchema.parse(out);
-    assert.deepEqual(plan.files, ['package.json']);
-    const op = plan.operations[0];
-    assert.deepEqual(op.type === 'add_dependency' && op.details, { name: 'csv-stringify', version: '*', importName: 'csv-stringify/sync' });
-    assert.ok(plan.evidence.some((e) => e.startsWith('version-unpinned: ')));
+    assert.deepEqual(plan.files, ['package-lock.json', 'package.json']);
+    const [add, sync] = plan.operations;
+    assert.equal(add.type, 'add_dependency');
+    assert.ok(add.type === 'add_dependency');
+    assert.equal(add.details.name, 'csv-stringify');
+    assert.equal(add.details.importName, 'csv-stringify/sync');
+    assert.match(add.details.version ?? '', /^\^\d+\.\d+\.\d+/);
+    assert.deepEqual([sync.type, sync.file], ['sync_lockfile', 'package-lock.json']);
+    assert.ok(plan.evidence.some((e) => /^version-from: the npm registry's newest csv-stringify is \d+\.\d+\.\d+/.test(e)));
     assert.ok(plan.evidence.some((e) => /^known-package: npm rank \d+$/.test(e)));
   });
 

@@ -24,6 +24,7 @@ export type FixCategory = (typeof FIX_CATEGORIES)[number];
 export const OPERATION_TYPES = [
   'add_dependency',
   'pin_dependency',
+  'sync_lockfile',
   'remove_unused',
   'add_import',
   'include_router',
@@ -68,6 +69,14 @@ export const operationSchema = z.discriminatedUnion('type', [
     type: z.literal('pin_dependency'),
     ...common,
     details: z.strictObject({ name: text, version: text }),
+  }),
+  z.strictObject({
+    type: z.literal('sync_lockfile'),
+    ...common,
+    details: z.strictObject({
+      /** The package manager whose lockfile is brought in line with its manifest (the manifest sits beside it). */
+      manager: z.enum(['npm']),
+    }),
   }),
   z.strictObject({
     type: z.literal('remove_unused'),

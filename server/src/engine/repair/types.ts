@@ -23,7 +23,18 @@ export interface PlanningContext {
 
 /** Why a planner (or a rule) made no plan: machine-readable code and a sentence for people. */
 export interface NoPlan {
-  code: 'not_applicable' | 'no_rule' | 'insufficient_evidence' | 'unsafe' | 'llm_unavailable' | 'llm_invalid_output' | 'llm_error';
+  code:
+    | 'not_applicable'
+    | 'no_rule'
+    | 'insufficient_evidence'
+    | 'unsafe'
+    | 'llm_unavailable'
+    | 'llm_invalid_output'
+    | 'llm_error'
+    /** A planner returned plans that the FixPlan schema rejects. */
+    | 'invalid_plan'
+    /** A planner threw instead of answering. */
+    | 'planner_error';
   reason: string;
 }
 

@@ -88,7 +88,9 @@ export async function runScenarioStep(input: ScenarioStepInput): Promise<Scenari
     if (!collected.scenarios.some((s) => s.id === violation.scenarioId)) {
       return { status: 'skipped', output: `${lines.join('\n')}\nthe scenario ${violation.scenarioId} is no longer in the configuration`, ...none };
     }
-    const wanted = new Set([violation.scenarioId, ...report.scenarios.filter((r) => r.ok).map((r) => r.scenarioId)]);
+    // Every scenario of the run: the violation's, those that passed (to catch regressions), and the
+    // other failing ones, so a fix that also repairs them is seen (`fixed`) and they are not planned again.
+    const wanted = new Set([violation.scenarioId, ...report.scenarios.map((r) => r.scenarioId)]);
     const selected = withEarlierSteps(collected.scenarios, wanted);
     input.progress.report(`Running ${selected.length} scenarios against the patched app`);
     const results = await runScenarios(baseUrl, selected, {

@@ -31,6 +31,7 @@ type JsonSchema = {
 export const OPERATION_PURPOSES: Record<OperationType, string> = {
   add_dependency: 'add a package to a dependency manifest (requirements.txt, pyproject.toml, package.json)',
   pin_dependency: 'set the version of a package already in a manifest',
+  sync_lockfile: 'bring a lockfile (package-lock.json) in line with the manifest beside it after a dependency change',
   remove_unused: 'remove imported names that the module never uses',
   add_import: 'import a name the module uses but never imports',
   include_router: 'include or mount a router (blueprint) that is defined but never registered on the app',
@@ -59,6 +60,7 @@ export const FIELD_HINTS: Record<string, string> = {
   'add_dependency.group': 'dependency group (Poetry group, "dev" for npm devDependencies, a PEP 621 extra)',
   'pin_dependency.name': 'the package name in the manifest',
   'pin_dependency.version': 'the version specifier to set',
+  'sync_lockfile.manager': 'the package manager that owns the lockfile (npm)',
   'remove_unused.names': 'the imported names (as bound in the module) to remove',
   'remove_unused.line': '1-based line of the import statement',
   'add_import.name': 'the name that is not defined',

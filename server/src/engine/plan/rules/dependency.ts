@@ -11,6 +11,7 @@ import {
   type Ecosystem,
 } from '../../deps';
 import { jsImportUse, pythonImportUse } from '../../deps/importUse';
+import { latestNpmVersion } from '../../deps/registryVersion';
 import type { Frame, Trace } from '../../model';
 import type { NoPlan, PlanningContext, Rule } from '../../repair/types';
 import { innermostWorkspaceFrame } from '../../violations';
@@ -69,6 +70,13 @@ export function missingModuleOf(trace: Trace | undefined): MissingModule | undef
     }
   }
   return undefined;
+}
+
+/** The npm lockfile beside a package.json, when the workspace has one. */
+function siblingLockfile(ctx: PlanningContext, manifest: string): string | undefined {
+  const dir = path.posix.dirname(manifest);
+  const lock = dir === '.' ? 'package-lock.json' : `${dir}/package-lock.json`;
+  return ctx.files.includes(lock) ? lock : undefined;
 }
 
 const noPlan = (code: NoPlan['code'], reason: string): NoPlan => ({ code, reason });
@@ -194,18 +202,26 @@ export const missingDependencyRule: Rule = {
         version = `^${locked.version}`;
         evidence.push(`version-from: ${locked.source} has ${pkgOrDist}@${locked.version}`);
       } else {
-        version = '*';
-        confidence -= 0.1;
-        evidence.push(`version-unpinned: no lock file or node_modules entry tells the version of ${pkgOrDist}; "*" accepts any, review and pin it after npm install`);
+        const latest = await latestNpmVersion(pkgOrDist);
+        if (latest) {
+          version = `^${latest}`;
+          evidence.push(`version-from: the npm registry's newest ${pkgOrDist} is ${latest}`);
+        } else {
+          version = '*';
+          confidence -= 0.1;
+          evidence.push(`version-unpinned: neither a lock file, node_modules nor the registry tells the version of ${pkgOrDist}; "*" accepts any, review and pin it after npm install`);
+        }
       }
     }
+    // A lockfile beside package.json must follow it, or `npm ci` refuses to install.
+    const lockfile = ecosystem === 'node' ? siblingLockfile(ctx, target.file) : undefined;
     const provider = module === pkgOrDist ? `'${pkgOrDist}'` : `'${pkgOrDist}', which provides '${module}',`;
     const remedyAfter = ecosystem === 'node' ? 'then npm install (and rebuild the image)' : 'then rebuild the image';
     return {
       root_cause: `${where} imports '${module}', but ${target.file} does not declare ${provider} so it is not installed`,
       category: 'DEPENDENCY',
       confidence: Math.round(confidence * 100) / 100,
-      files: [target.file],
+      files: lockfile ? [target.file, lockfile] : [target.file],
       evidence,
       operations: [
         {
@@ -219,6 +235,17 @@ export const missingDependencyRule: Rule = {
           rationale: `declare ${pkgOrDist} in ${target.file}, ${remedyAfter}`,
           evidence: [verdict.evidence],
         },
+        ...(lockfile
+          ? [
+              {
+                type: 'sync_lockfile' as const,
+                file: lockfile,
+                details: { manager: 'npm' as const },
+                rationale: `bring ${lockfile} in line with ${target.file}, as npm install would`,
+                evidence: [`${lockfile} sits beside ${target.file}`],
+              },
+            ]
+          : []),
       ],
     };
   },

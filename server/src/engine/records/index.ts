@@ -1,0 +1,141 @@
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { writeFileAtomic } from '../apply/atomicWrite';
+import { FAILURE_TYPES, STRATEGIES } from '../model';
+import { fixPlanSchema } from '../plan/schema';
+import type { RepairRecord } from '../repair/types';
+
+/**
+ * Run records: one JSON file per repair attempt in `.smoke-repair/runs/<timestamp>-<id>.json`,
+ * written atomically, read back through a zod schema (a corrupt file is reported, not fatal).
+ */
+
+export const RUNS_DIR = path.join('.smoke-repair', 'runs');
+
+const noPlanCode = z.enum([
+  'not_applicable',
+  'no_rule',
+  'insufficient_evidence',
+  'unsafe',
+  'llm_unavailable',
+  'llm_invalid_output',
+  'llm_error',
+  'invalid_plan',
+  'planner_error',
+]);
+const decisionSchema = z.strictObject({
+  allowed: z.boolean(),
+  dangerScore: z.number().min(0).max(100),
+  label: z.enum(['safe', 'needs-review']),
+  reasons: z.array(z.string()),
+});
+const stepStatus = z.enum(['passed', 'failed', 'skipped']);
+const statsSchema = z.strictObject({ files: z.number().int(), added: z.number().int(), removed: z.number().int(), bytes: z.number().int() });
+
+export const repairRecordSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9._-]+$/),
+  createdAt: z.number().int(),
+  violation: z.strictObject({
+    id: z.string(),
+    scenario: z.string(),
+    method: z.string(),
+    path: z.string(),
+    expectedStatus: z.number().int(),
+    actualStatus: z.number().int(),
+    failureType: z.enum(FAILURE_TYPES),
+    strategy: z.enum(STRATEGIES),
+    message: z.string(),
+    exceptionClass: z.string().optional(),
+  }),
+  planner: z.string().optional(),
+  plan: fixPlanSchema.optional(),
+  noPlan: z
+    .strictObject({
+      code: noPlanCode,
+      reason: z.string(),
+      tried: z.array(z.strictObject({ planner: z.string(), code: noPlanCode, reason: z.string() })),
+    })
+    .optional(),
+  planPolicy: decisionSchema.optional(),
+  patchPolicy: decisionSchema.optional(),
+  diff: z.string().optional(),
+  diffStats: statsSchema.optional(),
+  validation: z
+    .strictObject({
+      status: stepStatus,
+      steps: z.array(
+        z.strictObject({
+          name: z.enum(['apply', 'parse', 'checks', 'scenarios']),
+          status: stepStatus,
+          output: z.string(),
+          durationMs: z.number(),
+        }),
+      ),
+      fixed: z.array(z.string()),
+      regressed: z.array(z.string()),
+    })
+    .optional(),
+  applied: z.boolean(),
+  reason: z.string(),
+  checkpointId: z.string().optional(),
+  passRateBefore: z.number().min(0).max(1),
+  passRateAfter: z.number().min(0).max(1).optional(),
+  timings: z.strictObject({
+    plan: z.number().optional(),
+    policy: z.number().optional(),
+    patch: z.number().optional(),
+    validate: z.number().optional(),
+    apply: z.number().optional(),
+  }),
+});
+
+function stamp(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]/g, '').replace('.', '');
+}
+
+/** The file a record is stored in, relative to the workspace. */
+export function recordFile(record: Pick<RepairRecord, 'id' | 'createdAt'>): string {
+  return path.join(RUNS_DIR, `${stamp(record.createdAt)}-${record.id}.json`);
+}
+
+/** Write (or rewrite) a record atomically; returns its absolute path. */
+export async function writeRecord(workspace: string, record: RepairRecord): Promise<string> {
+  const file = path.join(path.resolve(workspace), recordFile(record));
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFileAtomic(file, JSON.stringify(record, null, 2) + '\n');
+  return file;
+}
+
+export interface RecordProblem {
+  file: string;
+  error: string;
+}
+
+/** Every stored record, oldest first; files that do not parse are listed in `problems`. */
+export async function listRecords(workspace: string): Promise<{ records: RepairRecord[]; problems: RecordProblem[] }> {
+  const dir = path.join(path.resolve(workspace), RUNS_DIR);
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort();
+  } catch {
+    return { records: [], problems: [] };
+  }
+  const records: RepairRecord[] = [];
+  const problems: RecordProblem[] = [];
+  for (const name of names) {
+    const file = path.join(dir, name);
+    let value: unknown;
+    try {
+      value = JSON.parse(await readFile(file, 'utf8'));
+    } catch (err) {
+      problems.push({ file, error: `not valid JSON: ${(err as Error).message}` });
+      continue;
+    }
+    const parsed = repairRecordSchema.safeParse(value);
+    if (parsed.success) records.push(parsed.data as RepairRecord);
+    else problems.push({ file, error: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') });
+  }
+  records.sort((a, b) => a.createdAt - b.createdAt);
+  return { records, problems };
+}

@@ -1,0 +1,29 @@
+import type { SmokeConfig } from '../config/schema';
+import { EXECUTORS, type ExecutorMap } from '../patch/registry';
+import { antiPatternPlanner } from '../plan/antipatterns';
+import { createLlmPlanner, type CreateLlmPlannerOptions } from '../plan/llm';
+import { rulesPlanner } from '../plan/rulesPlanner';
+import { RULES } from '../plan/rules';
+import { validatePatch } from '../validate';
+import type { Planner } from './types';
+import type { Validator } from './validator';
+
+/**
+ * The one place where the product's planners, executors and validator are wired. Everything
+ * else takes them as parameters.
+ */
+
+/** The planner chain: learned fixes (a later slice), anti-patterns, rules, then the LLM when configured. */
+export function defaultPlanners(config: SmokeConfig, llm: CreateLlmPlannerOptions = {}): Planner[] {
+  const planners: Planner[] = [];
+  // Learned fixes come first once they exist (a later slice).
+  planners.push(antiPatternPlanner);
+  planners.push(rulesPlanner(RULES));
+  const model = createLlmPlanner(config, llm);
+  if (model) planners.push(model);
+  return planners;
+}
+
+export const defaultExecutors: ExecutorMap = EXECUTORS;
+
+export const defaultValidator: Validator | undefined = validatePatch;

@@ -1,0 +1,288 @@
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { applyFix, ApplyError } from '../apply';
+import { loadConfig } from '../config';
+import type { SmokeConfig } from '../config/schema';
+import { ConfigError, silentProgress, type Progress, type SmokeReport, type Violation } from '../model';
+import type { ExecutorMap } from '../patch/registry';
+import { writeRecord } from '../records';
+import { runSmoke } from '../run';
+import { listWorkspaceFiles } from '../traces/pathmap';
+import { defaultExecutors, defaultPlanners, defaultValidator } from './defaults';
+import { planOne, type ViolationPlan } from './planOne';
+import { reloadApp } from './reload';
+import { shiftViolation } from './lineShift';
+import type { FilePatch, Planner, RepairRecord, ValidationResult } from './types';
+import type { Validator } from './validator';
+import { workspaceReader } from './workspaceFiles';
+
+export * from './types';
+export type { ViolationPlan } from './planOne';
+export type { Validator, ValidateInput } from './validator';
+export { workspaceReader } from './workspaceFiles';
+
+/**
+ * The headless pipeline: smoke → for each violation plan → policy → patch → policy → validate →
+ * apply (only safe, validated patches) → record; then smoke again and the pass rate after.
+ */
+
+export interface PlanAllOptions {
+  config: SmokeConfig;
+  violationId?: string;
+  planners?: Planner[];
+  executors?: ExecutorMap;
+}
+
+/** Plans for every violation of a report (or the one named), against the workspace as it is now. */
+export async function planAll(workspaceDir: string, report: SmokeReport, opts: PlanAllOptions): Promise<ViolationPlan[]> {
+  const workspace = path.resolve(workspaceDir);
+  const violations = selectViolations(report, opts.violationId);
+  const planners = opts.planners ?? defaultPlanners(opts.config);
+  const executors = opts.executors ?? defaultExecutors;
+  const files = await listWorkspaceFiles(workspace);
+  const read = workspaceReader(workspace);
+  const out: ViolationPlan[] = [];
+  for (const violation of violations) {
+    out.push(await planOne({ workspace, report, config: opts.config, violation, files, read, planners, executors }));
+  }
+  return out;
+}
+
+/** Thrown when `--violation` names no violation of the run. */
+export class UnknownViolationError extends Error {
+  constructor(
+    readonly violationId: string,
+    readonly known: string[],
+  ) {
+    super(`no violation "${violationId}" in this run${known.length ? ` (there are: ${known.join(', ')})` : ' (every scenario passed)'}`);
+    this.name = 'UnknownViolationError';
+  }
+}
+
+function selectViolations(report: SmokeReport, id?: string): Violation[] {
+  if (id === undefined) return report.violations;
+  const v = report.violations.filter((x) => x.id === id || x.scenarioId === id);
+  if (v.length === 0) throw new UnknownViolationError(id, report.violations.map((x) => x.id));
+  return v;
+}
+
+export interface RepairOnceOptions {
+  workspace: string;
+  configFile?: string;
+  violationId?: string;
+  progress?: Progress;
+  signal?: AbortSignal;
+  /** `safe`: apply safe, validated patches; `none`: plan, validate and record only (dry run). */
+  apply: 'safe' | 'none';
+  validator?: Validator;
+  planners?: Planner[];
+  executors?: ExecutorMap;
+  /** After applying, restart (or rebuild) the app before smoke runs again. Default true. */
+  reload?: boolean;
+}
+
+export interface RepairRunSummary {
+  runId: string;
+  workspace: string;
+  records: RepairRecord[];
+  /** Where each record is stored, in the order of `records`. */
+  recordFiles: string[];
+  passRateBefore: number;
+  passRateAfter: number;
+  passedBefore: number;
+  passedAfter: number;
+  total: number;
+  counts: { violations: number; planned: number; noPlan: number; validated: number; applied: number };
+  /** What was done so the app runs the new code (restart, rebuild), when anything was applied. */
+  reload?: string;
+  /** Whether smoke ran again (only when something was applied). */
+  smokeAgain: boolean;
+  reportAfter?: SmokeReport;
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+function violationSummary(v: Violation): RepairRecord['violation'] {
+  return {
+    id: v.id,
+    scenario: v.scenario,
+    method: v.method,
+    path: v.path,
+    expectedStatus: v.expectedStatus,
+    actualStatus: v.actualStatus,
+    failureType: v.failureType,
+    strategy: v.strategy,
+    message: v.message,
+    ...(v.trace?.exceptionClass ? { exceptionClass: v.trace.exceptionClass } : {}),
+  };
+}
+
+function validationSummary(v: ValidationResult): string {
+  const failed = v.steps.filter((s) => s.status === 'failed').map((s) => `${s.name}: ${s.output.split('\n')[0]}`);
+  return failed.length ? failed.join('; ') : v.steps.map((s) => `${s.name} ${s.status}`).join(', ');
+}
+
+/** One pass of the repair loop. Throws ConfigError / EnvironmentError like runSmoke. */
+export async function repairOnce(opts: RepairOnceOptions): Promise<RepairRunSummary> {
+  const workspace = path.resolve(opts.workspace);
+  const progress = opts.progress ?? silentProgress;
+  const loaded = await loadConfig(workspace, opts.configFile);
+  if (!loaded.ok) throw new ConfigError(loaded.file, loaded.errors);
+  const config = loaded.config;
+  const planners = opts.planners ?? defaultPlanners(config);
+  const executors = opts.executors ?? defaultExecutors;
+  const validator = opts.validator ?? defaultValidator;
+  const runId = `run-${randomBytes(4).toString('hex')}`;
+
+  const report = await runSmoke({ workspace, configFile: opts.configFile, progress, signal: opts.signal });
+  const violations = selectViolations(report, opts.violationId);
+  const read = workspaceReader(workspace);
+  const records: RepairRecord[] = [];
+  const recordFiles: string[] = [];
+  /** Scenario id → the fix whose sandbox run showed it passing. */
+  const fixedBy = new Map<string, string>();
+  const changed = new Set<string>();
+  /** File patches applied in this pass, in order: later violations' lines are moved through them. */
+  const appliedPatches: FilePatch[] = [];
+
+  for (const [i, found] of violations.entries()) {
+    const violation = shiftViolation(found, appliedPatches);
+    opts.signal?.throwIfAborted();
+    progress.report(`Repairing ${violation.message}`, 0.3 + (0.5 * i) / Math.max(1, violations.length));
+    const record: RepairRecord = {
+      id: `${runId}-${String(i + 1).padStart(2, '0')}`,
+      createdAt: Date.now(),
+      violation: violationSummary(violation),
+      applied: false,
+      reason: '',
+      passRateBefore: report.passRate,
+      timings: {},
+    };
+    const earlier = fixedBy.get(violation.scenarioId);
+    if (earlier) {
+      record.reason = `fixed by ${earlier}, applied earlier in this run`;
+    } else {
+      // Planned against the files as they are now, after any fix applied earlier in this run.
+      const files = await listWorkspaceFiles(workspace);
+      const planned = await planOne({ workspace, report, config, violation, files, read, planners, executors });
+      fillPlanned(record, planned);
+      if (planned.fix && planned.patch && planned.patchPolicy?.allowed) {
+        let validation: ValidationResult | undefined;
+        if (validator) {
+          const t = performance.now();
+          try {
+            validation = await validator({ workspace, config, report, violation, patch: planned.patch, signal: opts.signal, progress });
+          } catch (err) {
+            if ((err as Error).name === 'AbortError') throw err;
+            validation = {
+              status: 'failed',
+              steps: [{ name: 'apply', status: 'failed', output: `validation failed to run: ${(err as Error).message}`, durationMs: 0 }],
+              fixed: [],
+              regressed: [],
+            };
+          }
+          record.timings.validate = round(performance.now() - t);
+          record.validation = validation;
+        }
+        const label = planned.patchPolicy.label === 'safe' && planned.planPolicy?.label === 'safe' ? 'safe' : 'needs-review';
+        if (!validation) record.reason = 'not validated (no validator is available): no validation, no apply';
+        else if (validation.status !== 'passed') record.reason = `validation ${validation.status}: ${validationSummary(validation)}`;
+        else if (label !== 'safe') record.reason = `needs review (danger score ${planned.patchPolicy.dangerScore}): not applied without a person's yes`;
+        else if (opts.apply === 'none') record.reason = 'dry run: safe and validated, would be applied';
+        else {
+          const t = performance.now();
+          try {
+            const checkpoint = await applyFix({ workspace, fix: planned.fix, patch: planned.patch });
+            record.applied = true;
+            record.checkpointId = checkpoint.id;
+            record.reason = `applied: safe (danger score ${planned.patchPolicy.dangerScore}) and validated`;
+            for (const f of planned.patch.files) {
+              changed.add(f.file);
+              appliedPatches.push(f);
+            }
+            for (const s of validation.fixed) if (!fixedBy.has(s)) fixedBy.set(s, planned.fix.id);
+          } catch (err) {
+            if (!(err instanceof ApplyError)) throw err;
+            record.reason = `not applied: ${err.message}`;
+          }
+          record.timings.apply = round(performance.now() - t);
+        }
+      }
+    }
+    records.push(record);
+    recordFiles.push(await writeRecord(workspace, record));
+  }
+
+  let passRateAfter = report.passRate;
+  let passedAfter = report.passed;
+  let total = report.total;
+  let reportAfter: SmokeReport | undefined;
+  let reload: string | undefined;
+  if (changed.size > 0) {
+    if (opts.reload !== false) {
+      progress.report('Reloading the app', 0.85);
+      reload = await reloadApp(workspace, config, [...changed].sort(), progress, opts.signal);
+    }
+    progress.report('Running smoke again', 0.9);
+    reportAfter = await runSmoke({ workspace, configFile: opts.configFile, progress: silentProgress, signal: opts.signal });
+    passRateAfter = reportAfter.passRate;
+    passedAfter = reportAfter.passed;
+    total = reportAfter.total;
+  }
+  for (const [i, record] of records.entries()) {
+    record.passRateAfter = passRateAfter;
+    recordFiles[i] = await writeRecord(workspace, record);
+  }
+  return {
+    runId,
+    workspace,
+    records,
+    recordFiles,
+    passRateBefore: report.passRate,
+    passRateAfter,
+    passedBefore: report.passed,
+    passedAfter,
+    total,
+    counts: {
+      violations: violations.length,
+      planned: records.filter((r) => r.plan).length,
+      noPlan: records.filter((r) => r.noPlan).length,
+      validated: records.filter((r) => r.validation?.status === 'passed').length,
+      applied: records.filter((r) => r.applied).length,
+    },
+    reload,
+    smokeAgain: reportAfter !== undefined,
+    reportAfter,
+  };
+}
+
+function fillPlanned(record: RepairRecord, planned: ViolationPlan): void {
+  record.timings.plan = planned.timings.plan;
+  record.timings.policy = planned.timings.policy;
+  if (planned.timings.patch !== undefined) record.timings.patch = planned.timings.patch;
+  if (planned.noPlan) {
+    record.noPlan = planned.noPlan;
+    record.reason = planned.noPlan.reason;
+    return;
+  }
+  const fix = planned.fix!;
+  record.planner = fix.planner;
+  record.plan = fix.plan;
+  record.planPolicy = planned.planPolicy;
+  if (!planned.planPolicy?.allowed) {
+    record.reason = `plan blocked by policy: ${planned.planPolicy?.reasons.filter((r) => r.startsWith('blocked:')).join('; ')}`;
+    return;
+  }
+  if (planned.patchError) {
+    record.reason = `no patch: ${planned.patchError.message}`;
+    return;
+  }
+  record.diff = planned.patch!.diff;
+  record.diffStats = planned.patch!.stats;
+  record.patchPolicy = planned.patchPolicy;
+  if (!planned.patchPolicy?.allowed) {
+    record.reason = `patch blocked by policy: ${planned.patchPolicy?.reasons.filter((r) => r.startsWith('blocked:')).join('; ')}`;
+  }
+}
+

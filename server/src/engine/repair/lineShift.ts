@@ -1,0 +1,45 @@
+import { structuredPatch } from 'diff';
+import type { Frame, SourceLocation, Violation } from '../model';
+import type { FilePatch } from './types';
+
+/**
+ * When a fix earlier in the same pass changed a file, the line numbers a later violation carries
+ * (its location, its trace's frames) point at the file as it was. These helpers move them to the
+ * same lines in the file as it is now, so the later violation is planned against the current text.
+ */
+
+/** The line in `after` that holds what was line `line` (1-based) of `before`; a removed line maps to where it was. */
+export function mapLine(before: string, after: string, line: number): number {
+  const { hunks } = structuredPatch('a', 'b', before, after, undefined, undefined, { context: 0 });
+  let shift = 0;
+  for (const h of hunks) {
+    const oldEnd = h.oldStart + h.oldLines; // first old line after the hunk
+    if (line < h.oldStart || (h.oldLines === 0 && line <= h.oldStart)) break;
+    if (line >= oldEnd && !(h.oldLines === 0 && line === h.oldStart)) {
+      shift += h.newLines - h.oldLines;
+      continue;
+    }
+    // Inside a changed run: keep it at the start of the replacement.
+    return Math.max(1, h.newStart + (h.newLines === 0 ? 1 : 0));
+  }
+  return Math.max(1, line + shift);
+}
+
+function shiftLocation<T extends SourceLocation | Frame>(loc: T, patches: FilePatch[]): T {
+  let line = loc.line;
+  for (const p of patches) if (p.file === loc.file && p.before !== null) line = mapLine(p.before, p.after, line);
+  return line === loc.line ? loc : { ...loc, line };
+}
+
+/** The violation with its workspace lines moved through the patches applied since it was found (in order). */
+export function shiftViolation(v: Violation, applied: FilePatch[]): Violation {
+  if (applied.length === 0) return v;
+  const frames = (fs: Frame[]) => fs.map((f) => (f.inWorkspace ? shiftLocation(f, applied) : f));
+  return {
+    ...v,
+    ...(v.location ? { location: shiftLocation(v.location, applied) } : {}),
+    ...(v.trace
+      ? { trace: { ...v.trace, frames: frames(v.trace.frames), causes: v.trace.causes.map((c) => ({ ...c, frames: frames(c.frames) })) } }
+      : {}),
+  };
+}

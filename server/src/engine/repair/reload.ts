@@ -1,0 +1,54 @@
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import type { SmokeConfig } from '../config/schema';
+import type { Progress } from '../model';
+import { createRuntime } from '../runtime';
+import { isHealthy, waitForHealth } from '../smoke/runner';
+
+/**
+ * After fixes are written, the app must run the new code before smoke runs again: files under a
+ * bind mount need a restart; other files (a dependency manifest the image copies) need a rebuild,
+ * done only when `app.docker.rebuild` allows it and a Dockerfile exists. Returns what was done.
+ */
+export async function reloadApp(
+  workspace: string,
+  config: SmokeConfig,
+  changed: string[],
+  progress: Progress,
+  signal?: AbortSignal,
+): Promise<string> {
+  const baseUrl = config.app.baseUrl;
+  const health = {
+    isHealthy: () => isHealthy(baseUrl, config.app.health),
+    waitHealthy: async () => {
+      await waitForHealth(baseUrl, config.app.health, config.app.healthTimeoutMs, signal);
+    },
+  };
+  const runtime = createRuntime(config, workspace, health);
+  if (!runtime) return 'the app is not managed (no docker or process settings): it was not restarted';
+  try {
+    await runtime.ensureRunning();
+    const mounts = await runtime.mounts().catch(() => []);
+    const outside = changed.filter((f) => {
+      const abs = path.join(workspace, f);
+      return !mounts.some((m) => abs === m.source || abs.startsWith(m.source.endsWith(path.sep) ? m.source : m.source + path.sep));
+    });
+    let done: string;
+    if (runtime.kind === 'docker' && outside.length > 0 && config.app.docker?.rebuild && runtime.rebuild && existsSync(path.join(workspace, 'Dockerfile'))) {
+      progress.report(`Rebuilding the image (${outside.join(', ')} changed)`);
+      await runtime.rebuild();
+      done = `rebuilt the image (${outside.join(', ')} changed)`;
+    } else {
+      progress.report(`Restarting ${runtime.describe()}`);
+      await runtime.restart();
+      done =
+        runtime.kind === 'docker' && outside.length > 0
+          ? `restarted ${runtime.describe()}; ${outside.join(', ')} is not mounted into the container, so the change needs a rebuild (app.docker.rebuild)`
+          : `restarted ${runtime.describe()}`;
+    }
+    await health.waitHealthy();
+    return done;
+  } finally {
+    await runtime.dispose();
+  }
+}
