@@ -16,6 +16,12 @@ export const Expectation = z.object({
   message: z.string().min(1),
   /** How long the tests wait for the diagnostic to appear. */
   timeoutMs: z.number().int().positive(),
+  /** The diagnostic's code: the exception class, shown as the link to the failure report. */
+  code: z.string().min(1),
+  /** Name of the scenario that fails with this fault (its Test Explorer item). */
+  scenario: z.string().min(1),
+  /** Every scenario with its expected outcome before any repair, when the fault list tables them. */
+  scenarios: z.array(z.object({ name: z.string().min(1), passed: z.boolean() })).optional(),
 });
 export type Expectation = z.infer<typeof Expectation>;
 
@@ -31,6 +37,8 @@ export const SNAPSHOT_ENV = 'SMOKE_REPAIR_E2E_SNAPSHOT_ACK';
 export const SNAPSHOT_REQUEST = '[e2e suite] screenshot requested:';
 
 const DEFAULT_FILE = 'app/routers/carts.py';
+const DEFAULT_SCENARIO = 'add item';
+const DEFAULT_CODE = 'KeyError';
 const DEFAULT_MESSAGE = String.raw`POST /carts/\{cart_id\}/items → 500 \(expected 201\): KeyError: 'price'`;
 /** The fault the tests look for: the one the product's documentation uses. */
 const FAULT_SIGNAL = /KeyError:\s*'price'/;
@@ -40,22 +48,69 @@ export function expectationFor(workspace: string, timeoutMs: number): Expectatio
   const faults = path.join(workspace, 'FAULTS.md');
   let file = DEFAULT_FILE;
   let line: number | undefined;
+  let scenario = DEFAULT_SCENARIO;
+  let scenarios: { name: string; passed: boolean }[] | undefined;
   if (existsSync(faults)) {
-    const row = readFileSync(faults, 'utf8')
-      .split('\n')
-      .find((l) => FAULT_SIGNAL.test(l) && FILE_LINE.test(l));
+    const text = readFileSync(faults, 'utf8');
+    const row = text.split('\n').find((l) => FAULT_SIGNAL.test(l) && FILE_LINE.test(l));
     const m = row ? FILE_LINE.exec(row) : null;
     if (m) {
       file = m[1]!.replace(/^\.\//, '');
       line = Number(m[2]);
     }
+    const tables = markdownTables(text);
+    const faultTable = tables.find((t) => t.header.some((h) => /failing scenario/i.test(h)));
+    if (faultTable) {
+      const col = faultTable.header.findIndex((h) => /failing scenario/i.test(h));
+      const cell = faultTable.rows.find((r) => r.some((c) => FAULT_SIGNAL.test(c)))?.[col];
+      const first = cell?.split(',')[0]?.trim();
+      if (first) scenario = first;
+    }
+    const outcomes = tables.find((t) => /^scenario$/i.test(t.header[0] ?? '') && t.header.some((h) => /before repair/i.test(h)));
+    if (outcomes) {
+      const col = outcomes.header.findIndex((h) => /before repair/i.test(h));
+      scenarios = outcomes.rows
+        .filter((r) => r[0] && /\b(pass|fail)\b/i.test(r[col] ?? ''))
+        .map((r) => ({ name: r[0]!, passed: /\bpass\b/i.test(r[col]!) && !/\bfail\b/i.test(r[col]!) }));
+      if (scenarios.length === 0) scenarios = undefined;
+    }
   }
-  return Expectation.parse({ file, line, message: DEFAULT_MESSAGE, timeoutMs });
+  return Expectation.parse({ file, line, message: DEFAULT_MESSAGE, code: DEFAULT_CODE, timeoutMs, scenario, scenarios });
+}
+
+interface MarkdownTable {
+  header: string[];
+  rows: string[][];
+}
+
+/** The pipe tables of a Markdown text: header cells and body rows, cells trimmed, code ticks removed. */
+export function markdownTables(text: string): MarkdownTable[] {
+  const cells = (l: string) =>
+    l
+      .trim()
+      .replace(/^\|/, '')
+      .replace(/\|$/, '')
+      .split('|')
+      .map((c) => c.trim().replace(/^`(.*)`$/, '$1'));
+  const tables: MarkdownTable[] = [];
+  let block: string[] = [];
+  const flush = () => {
+    if (block.length >= 2 && /^\|?\s*:?-+:?\s*(\||$)/.test(block[1]!.trim())) {
+      tables.push({ header: cells(block[0]!), rows: block.slice(2).map(cells) });
+    }
+    block = [];
+  };
+  for (const l of text.split('\n')) {
+    if (l.trim().startsWith('|')) block.push(l);
+    else flush();
+  }
+  flush();
+  return tables;
 }
 
 /** Parses the expectation handed to the extension host; a clear error names what is wrong. */
 export function parseExpectation(raw: string | undefined): Expectation {
-  if (!raw) throw new Error(`${EXPECTATION_ENV} is not set; expected JSON {file, line?, message, timeoutMs}`);
+  if (!raw) throw new Error(`${EXPECTATION_ENV} is not set; expected JSON {file, line?, message, code, timeoutMs, scenario, scenarios?}`);
   let json: unknown;
   try {
     json = JSON.parse(raw);

@@ -5,7 +5,8 @@
  *
  * Starts the example app in Docker, code-server and Chromium once, then runs
  *   a. the extension-host suite (test/e2e/suite), bundled to JS, inside the editor's extension host;
- *   b. the UI test (test/e2e/ui.ts) through the workbench.
+ *   b. the UI test (test/e2e/ui.ts) through the workbench: the Problems panel, the failure report
+ *      behind a diagnostic's code link, and the Test Explorer with a failed test's peek.
  * Exit code 0 when both pass. Screenshots of failures and of the final state: test-results/e2e/.
  *
  * Environment (all optional):
@@ -17,7 +18,7 @@
  *   SMOKE_REPAIR_E2E_KEEP_APP=1  leave the example app running at the end
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -165,6 +166,10 @@ async function main(): Promise<number> {
   const expect = expectationFor(workspace.folder, Math.floor(timeoutMs / 2));
   log(`expecting a smoke-repair diagnostic on ${expect.file}${expect.line ? `:${expect.line}` : ''} matching /${expect.message}/`);
 
+  // The extension-host suite edits the config in an editor buffer and reverts it: the file must not change.
+  const configFile = path.join(workspace.folder, 'smoke-repair.yaml');
+  const configBefore = existsSync(configFile) ? readFileSync(configFile) : undefined;
+
   const snapshotAck = path.join(repo, 'out', 'e2e', `screenshot-taken-${process.pid}`);
   rmSync(snapshotAck, { force: true });
   const outcomes: Outcome[] = [];
@@ -236,10 +241,29 @@ async function main(): Promise<number> {
         log(`  status bar: ${r.statusText}`);
         log(`  problem:    ${r.problemRow}`);
         for (const row of r.relatedRows) log(`  related:    ${row}`);
-        outcomes.push({ name: 'UI test', ok: true, seconds: (Date.now() - s) / 1000, detail: r.statusText });
+        if (r.report) log(`  report:     ${r.report.tab} (${r.report.href.split('?')[0]}), ${r.report.lines.length} lines read`);
+        if (r.testExplorer) {
+          for (const t of r.testExplorer.rows) log(`  test:       ${t.state.padEnd(7)} ${t.name}`);
+          log(`  peek:       ${r.testExplorer.peekTest}: ${r.testExplorer.peekTitle}`);
+        }
+        outcomes.push(...r.checks);
       } catch (err) {
         outcomes.push({ name: 'UI test', ok: false, seconds: (Date.now() - s) / 1000, detail: (err as Error).message });
       }
+    }
+    if (configBefore) {
+      const after = existsSync(configFile) ? readFileSync(configFile) : undefined;
+      // Put the workspace back as it was, whatever went wrong.
+      if (after === undefined || Buffer.compare(configBefore, after) !== 0) writeFileSync(configFile, configBefore);
+      outcomes.push({
+        name: 'smoke-repair.yaml on disk untouched',
+        ok: after !== undefined && Buffer.compare(configBefore, after) === 0,
+        seconds: 0,
+        detail:
+          after === undefined
+            ? 'the file was gone (restored)'
+            : `${configBefore.length} → ${after.length} bytes${Buffer.compare(configBefore, after) === 0 ? ', byte-identical' : ', CHANGED (restored)'}`,
+      });
     }
     outcomes.push({
       name: 'no browser traffic off loopback',

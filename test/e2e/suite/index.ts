@@ -5,25 +5,12 @@
 import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
 import { EXPECTATION_ENV, SNAPSHOT_ENV, SNAPSHOT_REQUEST, parseExpectation, type Expectation } from '../expectation';
+import { configTypoIsDiagnosed } from './configDiagnostics';
+import { log, poll } from './poll';
+import { reportOpens } from './reportDocument';
 
 const EXTENSION_ID = 'smoke-repair.smoke-repair';
 const SOURCE = 'smoke-repair';
-
-function log(msg: string): void {
-  console.log(`[e2e suite] ${msg}`);
-}
-
-async function poll<T>(what: string, timeoutMs: number, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let delay = 100;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(delay * 2, 2000);
-  }
-}
 
 interface Test {
   name: string;
@@ -41,6 +28,11 @@ export async function run(): Promise<void> {
     { name: 'smokeRepair.runSmoke runs and reports a summary', fn: () => runsSmoke() },
     { name: 'a smoke-repair diagnostic sits on the faulty line', fn: async () => { state.diagnostic = await diagnosticAppears(folder, expect); } },
     { name: 'its related information points at workspace frames', fn: () => framesInWorkspace(folder, state.diagnostic) },
+    {
+      name: "the diagnostic's code opens the failure report",
+      fn: () => reportOpens(state.diagnostic, [expect.code, expect.file, '## Request', '## Response', '## Trace'], expect.timeoutMs),
+    },
+    { name: 'a misspelt key in the unsaved config gets a diagnostic that clears on revert', fn: () => configTypoIsDiagnosed(folder, expect.timeoutMs) },
   ];
 
   const failures: string[] = [];

@@ -1,0 +1,61 @@
+/**
+ * Small moves of a person in the workbench page: wait for a condition, run a command from the
+ * palette, open the Problems panel, read the text an editor shows.
+ */
+import type { Locator, Page } from 'playwright-core';
+
+/** Polls `cond` (100 ms, doubling up to 1 s) until it holds; throws naming `what` after `timeoutMs`. */
+export async function poll(cond: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 100;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 1000);
+  }
+}
+
+export async function runFromPalette(page: Page, label: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input.input');
+  // F1 needs the focus inside the workbench; the editor area is always there.
+  for (let attempt = 0; !(await input.isVisible()); attempt++) {
+    if (attempt === 20) throw new Error('the command palette did not open');
+    await page.locator('.part.editor').first().click({ position: { x: 20, y: 20 } }).catch(() => undefined);
+    await page.keyboard.press('F1');
+    await input.waitFor({ state: 'visible', timeout: 3000 }).catch(() => undefined);
+  }
+  await page.keyboard.type(label);
+  const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
+  await pick.waitFor({ state: 'visible' });
+  await poll(async () => (await pick.getAttribute('class'))?.includes('focused') ?? false, 30_000, `"${label}" to be selected`);
+  await page.keyboard.press('Enter');
+  await input.waitFor({ state: 'hidden' });
+}
+
+export async function openProblems(page: Page): Promise<Locator> {
+  const panel = page.locator('.markers-panel');
+  if (!(await panel.isVisible())) await page.keyboard.press('Control+Shift+M');
+  if (!(await panel.isVisible().catch(() => false))) {
+    await panel.waitFor({ state: 'visible', timeout: 10_000 }).catch(async () => {
+      await runFromPalette(page, 'View: Focus Problems');
+    });
+  }
+  await panel.waitFor({ state: 'visible' });
+  return panel;
+}
+
+/** The lines an editor renders (only those in view), top to bottom. */
+export async function visibleLines(editor: Locator): Promise<string[]> {
+  const lines = await editor.locator('.view-lines .view-line').evaluateAll((els) =>
+    els.map((e) => ({
+      top: parseFloat((e as unknown as { style: { top: string } }).style.top) || 0,
+      text: ((e as unknown as { textContent: string | null }).textContent ?? '').replace(/\u00a0/g, ' '),
+    })),
+  );
+  return lines.sort((a, b) => a.top - b.top).map((l) => l.text);
+}
+
+/** One line of compact text for error messages. */
+export function squash(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
