@@ -61,11 +61,12 @@ describe('missing-dependency rule on live smoke runs', { timeout: 20 * 60_000 },
     assert.ok('code' in f && f.code === 'not_applicable' && /unused-import rule/.test(f.reason), JSON.stringify(f));
   });
 
-  test('todo-api-node: csv-stringify into package.json', async () => {
+  test('todo-api-node: csv-stringify into package.json, with package-lock.json kept in line', async () => {
     const report = reports.get('todo-api-node')!;
     const out = await missingDependencyRule.plan(await contextFor('todo-api-node', report, 'export-list-as-csv:500'));
     const plan = fixPlanSchema.parse(out);
-    assert.deepEqual(plan.files, ['package.json']);
+    assert.deepEqual(plan.files, ['package-lock.json', 'package.json']);
+    assert.equal(plan.operations[1].type, 'sync_lockfile');
     assert.equal(plan.operations[0].type === 'add_dependency' && plan.operations[0].details.name, 'csv-stringify');
   });
 });
