@@ -12,9 +12,10 @@ const watch = process.argv.includes('--watch');
  * dockerode → docker-modem → ssh2 loads two native add-ons, both inside try/catch with a pure
  * JavaScript fallback: `cpu-features` (CPU detection for cipher order) and ssh2's own
  * `sshcrypto.node`. They stay external; when they are missing at run time (they are not shipped),
- * ssh2 falls back to its JavaScript code paths.
+ * ssh2 falls back to its JavaScript code paths. `esbuild` (the TypeScript parse check of a
+ * validation) ships a native binary per platform: it is loaded from the workspace when there.
  */
-const nativeExternals = ['cpu-features', '*.node'];
+const nativeExternals = ['cpu-features', '*.node', 'esbuild'];
 
 const entries = [
   { in: 'client/src/extension.ts', out: 'dist/client.js', external: ['vscode'] },

@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
-import { RunFinishedNotification, RunStartedNotification } from '../../server/src/protocol';
+import { RunFinishedNotification, RunStartedNotification, SaveDocumentsRequest } from '../../server/src/protocol';
 import { registerCommands, runSmokeTests } from './commands';
+import { FixPreview } from './fixPreview';
+import { registerRepairCommands, saveDocuments } from './repairCommands';
 import { configuredConfigFile, SmokeLanguageClient } from './languageClient';
 import { ReportView } from './reportView';
 import { SmokeStatusBar } from './statusBar';
@@ -15,10 +17,21 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   smokeClient = client;
   const reports = new ReportView(client);
   const testing = new SmokeTesting(() => runSmokeTests(client, status));
-  context.subscriptions.push(output, status, client, reports, testing, ...registerCommands(client, status));
+  const preview = new FixPreview(context, client);
+  context.subscriptions.push(
+    output,
+    status,
+    client,
+    reports,
+    testing,
+    preview,
+    ...registerCommands(client, status),
+    ...registerRepairCommands(client, preview, () => runSmokeTests(client, status)),
+  );
 
   client.onDidChangeReady((ready) => (ready ? status.ready() : status.stopped()));
   client.onClient((lc) => {
+    lc.onRequest(SaveDocumentsRequest.method, (params: unknown) => saveDocuments(params));
     lc.onNotification(RunStartedNotification.method, () => status.running());
     lc.onNotification(RunFinishedNotification.method, (raw: unknown) => {
       const parsed = RunFinishedNotification.paramsSchema.safeParse(raw);

@@ -47,9 +47,14 @@ export class SmokeLanguageClient implements vscode.Disposable {
     };
     const configFile = configuredConfigFile();
     const configGlob = `**/${path.posix.basename(configFile.replace(/\\/g, '/'))}`;
-    const initializationOptions: InitializationOptions.Type = { commandsInClient: [CommandIds.runSmoke], configFile };
+    const initializationOptions: InitializationOptions.Type = {
+      commandsInClient: [CommandIds.runSmoke, CommandIds.applyFix, CommandIds.repairFailures, CommandIds.rollbackLastFix],
+      configFile,
+    };
     const clientOptions: LanguageClientOptions = {
-      documentSelector: [{ scheme: 'file', pattern: configGlob }],
+      // Every file: smoke failures land in any source file, and their fixes are pinned to the
+      // versions of the open documents (the server checks the config file by name).
+      documentSelector: [{ scheme: 'file' }],
       synchronize: {
         fileEvents: [
           vscode.workspace.createFileSystemWatcher(configGlob),

@@ -14,12 +14,25 @@ export const CONFIG_FILE_NAME = 'smoke-repair.yaml';
 /** `source` of every diagnostic the server publishes. */
 export const DIAGNOSTIC_SOURCE = 'smoke-repair';
 
-/** Commands contributed by the extension. Only `runSmoke` is also a server command. */
+/**
+ * Commands contributed by the extension. `runSmoke`, `applyFix`, `repairFailures` and
+ * `rollbackLastFix` are also server commands (the client registers them itself when it has UI to
+ * add, and forwards them); `fixApplied` is a server command only (run by the editor after it applied
+ * a fix's edit); `previewFix` is a client command only.
+ */
 export const CommandIds = {
   runSmoke: 'smokeRepair.runSmoke',
   showOutput: 'smokeRepair.showOutput',
   restartServer: 'smokeRepair.restartServer',
+  previewFix: 'smokeRepair.previewFix',
+  applyFix: 'smokeRepair.applyFix',
+  fixApplied: 'smokeRepair.fixApplied',
+  repairFailures: 'smokeRepair.repairFailures',
+  rollbackLastFix: 'smokeRepair.rollbackLastFix',
 } as const;
+
+/** The code action kind of "fix every safe, validated smoke failure in this file". */
+export const FIX_ALL_KIND = 'source.fixAll.smokeRepair';
 
 /** client → server, in `initialize`: options the client sends along. */
 export namespace InitializationOptions {
@@ -172,6 +185,176 @@ export function parseReportUri(uri: string): ReportRequest.Params | undefined {
   if (q < 0) return undefined;
   try {
     return parseReportQuery(decodeURIComponent(uri.slice(q + 1)));
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------- fixes
+
+/** `data` of every smoke-repair code action (set when listing, read back in `codeAction/resolve`). */
+export const fixActionDataSchema = z.object({
+  folderUri: z.string(),
+  /** `apply`: the resolvable fix; `preview`: opens the preview; `fixAll`: every safe validated fix of `uri`. */
+  action: z.enum(['apply', 'preview', 'fixAll']),
+  violationId: z.string().optional(),
+  fixId: z.string().optional(),
+  /** The document a fix-all action was listed for. */
+  uri: z.string().optional(),
+  /** fixIds of a fix-all action. */
+  fixIds: z.array(z.string()).optional(),
+});
+export type FixActionData = z.infer<typeof fixActionDataSchema>;
+
+/** A policy decision as sent over the wire. */
+export const wireDecisionSchema = z.object({
+  allowed: z.boolean(),
+  dangerScore: z.number(),
+  label: z.enum(['safe', 'needs-review']),
+  reasons: z.array(z.string()),
+});
+
+/** Where a fix stands: how the light bulb and the preview describe it. */
+export const fixStatusSchema = z.object({
+  /** `safe`: safe and validated (preferred, in fix-all); `review`: validated but needs a person's yes; `unvalidated`: may not be applied. */
+  kind: z.enum(['safe', 'review', 'unvalidated']),
+  /** `safe, validated` / `needs review` / `not validated: <why>`. */
+  text: z.string(),
+});
+export type FixStatus = z.infer<typeof fixStatusSchema>;
+
+/** client → server: everything the preview shows about one fix. */
+export namespace FixDetailsRequest {
+  export const method = 'smokeRepair/fixDetails';
+  export const paramsSchema = z.object({ fixId: z.string() });
+  export const resultSchema = z.object({
+    fixId: z.string(),
+    folderUri: z.string(),
+    violationId: z.string(),
+    violation: z.string(),
+    title: z.string(),
+    status: fixStatusSchema,
+    planner: z.string(),
+    plan: z.object({
+      root_cause: z.string(),
+      category: z.string(),
+      confidence: z.number(),
+      files: z.array(z.string()),
+      evidence: z.array(z.string()),
+      operations: z.array(z.object({ type: z.string(), file: z.string(), rationale: z.string(), evidence: z.array(z.string()) })),
+    }),
+    planPolicy: wireDecisionSchema.optional(),
+    patchPolicy: wireDecisionSchema.optional(),
+    validation: z
+      .object({
+        status: z.enum(['passed', 'failed', 'skipped']),
+        steps: z.array(z.object({ name: z.string(), status: z.enum(['passed', 'failed', 'skipped']), output: z.string(), durationMs: z.number() })),
+      })
+      .optional(),
+    /** The changed files: workspace-relative path, file URI, and the `smoke-repair-patched:` URI of the text after the patch. */
+    files: z.array(z.object({ file: z.string(), uri: z.string(), patchedUri: z.string(), added: z.number(), removed: z.number() })),
+    diff: z.string(),
+  });
+  export type Params = z.infer<typeof paramsSchema>;
+  export type Result = z.infer<typeof resultSchema>;
+}
+
+/** client → server: the text of one file after a fix's patch (the `smoke-repair-patched:` documents). */
+export namespace PatchedTextRequest {
+  export const method = 'smokeRepair/patchedText';
+  export const paramsSchema = z.object({ fixId: z.string(), file: z.string() });
+  export const resultSchema = z.object({ text: z.string() });
+  export type Params = z.infer<typeof paramsSchema>;
+  export type Result = z.infer<typeof resultSchema>;
+}
+
+/** server → client: save these documents (after a fix or a rollback was applied through `workspace/applyEdit`), so the app sees the change. */
+export namespace SaveDocumentsRequest {
+  export const method = 'smokeRepair/saveDocuments';
+  export const paramsSchema = z.object({ uris: z.array(z.string()) });
+  export const resultSchema = z.object({ saved: z.array(z.string()), failed: z.array(z.object({ uri: z.string(), reason: z.string() })) });
+  export type Params = z.infer<typeof paramsSchema>;
+  export type Result = z.infer<typeof resultSchema>;
+}
+
+/** server → client: background planning of a folder's fixes finished (the light bulb now offers them). */
+export namespace FixesPlannedNotification {
+  export const method = 'smokeRepair/fixesPlanned';
+  export const paramsSchema = z.object({
+    folderUri: z.string(),
+    ready: z.number().int(),
+    noPlan: z.number().int(),
+    safe: z.number().int(),
+    cancelled: z.boolean(),
+  });
+  export type Params = z.infer<typeof paramsSchema>;
+}
+
+/** client → server, via `workspace/executeCommand`: apply one fix (server-side: checkpoint, `workspace/applyEdit`, save, record). */
+export namespace ApplyFixCommand {
+  export const id = CommandIds.applyFix;
+  /** `confirmed`: a person said yes to a needs-review fix. */
+  export const argsSchema = z.tuple([z.object({ fixId: z.string(), confirmed: z.boolean().default(false) })]);
+  export const resultSchema = z.union([
+    z.object({ ok: z.literal(true), fixId: z.string(), files: z.array(z.string()), checkpointId: z.string(), recordFile: z.string() }),
+    z.object({
+      ok: z.literal(false),
+      fixId: z.string(),
+      /** `stale`: a file changed since the plan was made (planned again); `needsConfirmation`: a needs-review fix without a yes. */
+      code: z.enum(['unknown', 'notReady', 'unvalidated', 'needsConfirmation', 'stale', 'rejected', 'failed']),
+      message: z.string(),
+    }),
+  ]);
+  export type Result = z.infer<typeof resultSchema>;
+}
+
+/** editor → server, via `workspace/executeCommand` (the command of an applied code action): store the checkpoint staged at resolve, the record, and save the files. */
+export namespace FixAppliedCommand {
+  export const id = CommandIds.fixApplied;
+  export const argsSchema = z.tuple([z.object({ fixIds: z.array(z.string()).min(1) })]);
+}
+
+/** client → server, via `workspace/executeCommand`: plan (wait for planning), validate and apply every safe fix of the current failures. */
+export namespace RepairFailuresCommand {
+  export const id = CommandIds.repairFailures;
+  export const argsSchema = z.array(z.object({ folderUri: z.string().optional() }).optional()).max(1).default([]);
+  export const resultSchema = z.object({
+    ok: z.boolean(),
+    message: z.string(),
+    passRateBefore: z.number(),
+    applied: z.array(z.object({ fixId: z.string(), title: z.string() })),
+    /** Validated fixes that need a person's yes: the client asks about each. */
+    needsReview: z.array(z.object({ fixId: z.string(), title: z.string(), reasons: z.array(z.string()) })),
+    /** Violations with no applicable fix, and why. */
+    skipped: z.array(z.object({ violationId: z.string(), reason: z.string() })),
+  });
+  export type Result = z.infer<typeof resultSchema>;
+}
+
+/** client → server, via `workspace/executeCommand`: restore every file of the last applied fix. */
+export namespace RollbackLastFixCommand {
+  export const id = CommandIds.rollbackLastFix;
+  /** `force`: restore files changed since the fix too (a person confirmed). */
+  export const argsSchema = z.array(z.object({ folderUri: z.string().optional(), force: z.boolean().optional() }).optional()).max(1).default([]);
+  export const resultSchema = z.union([
+    z.object({ ok: z.literal(true), checkpointId: z.string(), restored: z.array(z.string()), deleted: z.array(z.string()) }),
+    z.object({ ok: z.literal(false), code: z.enum(['noCheckpoint', 'changedSince', 'failed']), message: z.string(), changed: z.array(z.string()).default([]) }),
+  ]);
+  export type Result = z.infer<typeof resultSchema>;
+}
+
+/** The read-only scheme of a file's text after a fix: `smoke-repair-patched:/<file>?<json {fixId, file}>`. */
+export const PATCHED_SCHEME = 'smoke-repair-patched';
+
+export function patchedUri(fixId: string, file: string): string {
+  return `${PATCHED_SCHEME}:/${file.split('/').map(encodeURIComponent).join('/')}?${encodeURIComponent(JSON.stringify({ fixId, file }))}`;
+}
+
+/** Reads a patched URI's query (already percent-decoded, as `vscode.Uri.query` gives it). */
+export function parsePatchedQuery(decodedQuery: string): PatchedTextRequest.Params | undefined {
+  try {
+    const parsed = PatchedTextRequest.paramsSchema.safeParse(JSON.parse(decodedQuery));
+    return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
   }

@@ -16,19 +16,36 @@ import {
   ShowMessageNotification,
   TextDocuments,
   TextDocumentSyncKind,
+  CodeActionKind,
+  type CodeAction,
   type InitializeResult,
   type WorkDoneProgressReporter,
 } from 'vscode-languageserver/node';
 import { renderViolationReport, runSmoke } from './engine';
 import { parseConfigText } from './engine/config';
 import {
+  ApplyFixCommand,
   CONFIG_FILE_NAME,
+  FIX_ALL_KIND,
+  FixAppliedCommand,
+  FixDetailsRequest,
+  FixesPlannedNotification,
   InitializationOptions,
+  PatchedTextRequest,
+  RepairFailuresCommand,
   ReportRequest,
+  RollbackLastFixCommand,
   RunFinishedNotification,
   RunSmokeCommand,
   RunStartedNotification,
+  SaveDocumentsRequest,
 } from './protocol';
+import { PendingReloads } from './lsp/appReload';
+import { listCodeActions, parseActionData } from './lsp/codeActions';
+import { FixCache } from './lsp/fixCache';
+import { BackgroundPlanner } from './lsp/fixPlanner';
+import { FixService } from './lsp/repairCommands';
+import type { EditCapabilities } from './lsp/workspaceEdits';
 import { configErrorsToDiagnostics } from './lsp/configDiagnostics';
 import { DiagnosticStore } from './lsp/diagnosticStore';
 import { configOwner, SmokeRunner, type WorkspaceFolderRef } from './lsp/smokeRunner';
@@ -43,6 +60,9 @@ const store = new DiagnosticStore((uri, diagnostics) => void connection.sendDiag
 let folders: WorkspaceFolderRef[] = [];
 let options: InitializationOptions.Type = { commandsInClient: [] };
 let workDoneProgressSupported = false;
+let fixAllSupported = false;
+let resolveSupported = false;
+let editCaps: EditCapabilities = { documentChanges: false, changeAnnotations: false, create: false, delete: false };
 
 const log = (message: string) => connection.console.log(message);
 
@@ -67,6 +87,42 @@ function openText(absolutePath: string): string | undefined {
   return documents.get(fileUri(absolutePath))?.getText();
 }
 
+const fixCache = new FixCache();
+const reloads = new PendingReloads(log);
+const planner = new BackgroundPlanner({
+  cache: fixCache,
+  log,
+  progress: async (title) => {
+    if (!workDoneProgressSupported) return undefined;
+    try {
+      const p = await connection.window.createWorkDoneProgress();
+      p.begin(title, 0, undefined, false);
+      return { report: (message, percentage) => p.report(percentage, message), done: () => p.done() };
+    } catch {
+      return undefined;
+    }
+  },
+  planned: (params: FixesPlannedNotification.Params) => void connection.sendNotification(FixesPlannedNotification.method, params),
+});
+const fixes = new FixService(fixCache, planner, {
+  docs: (uri) => {
+    const d = documents.get(uri);
+    return d ? { text: d.getText(), version: d.version } : undefined;
+  },
+  caps: () => editCaps,
+  applyEdit: async (label, edit) => {
+    const r = await connection.workspace.applyEdit({ label, edit });
+    return { applied: r.applied, failureReason: r.failureReason };
+  },
+  saveDocuments: async (uris) => {
+    const raw = await connection.sendRequest(SaveDocumentsRequest.method, { uris } satisfies SaveDocumentsRequest.Params);
+    const parsed = SaveDocumentsRequest.resultSchema.safeParse(raw);
+    return parsed.success ? parsed.data : undefined;
+  },
+  log,
+  changed: (folderUri, files) => reloads.note(folderUri, files),
+});
+
 const runner = new SmokeRunner(
   {
     engine: { runSmoke, renderViolationReport },
@@ -81,6 +137,8 @@ const runner = new SmokeRunner(
       if (doc) checkConfigDocument(doc);
       else store.clear(configOwner(configUri));
     },
+    prepare: (folder, configFile, progress, signal) => reloads.beforeRun(folder, configFile, progress, signal),
+    reportReady: (folder, report, configFile) => void planner.start(folder, report, configFile),
   },
   CONFIG_FILE_NAME,
 );
@@ -117,10 +175,26 @@ connection.onInitialize((params): InitializeResult => {
 
   const caps = params.capabilities;
   workDoneProgressSupported = caps.window?.workDoneProgress === true;
-  const serverCommands = [RunSmokeCommand.id].filter((c) => !options.commandsInClient.includes(c));
+  const actionCaps = caps.textDocument?.codeAction;
+  const kinds = actionCaps?.codeActionLiteralSupport?.codeActionKind.valueSet ?? [];
+  fixAllSupported = kinds.some((k) => k === CodeActionKind.Source || k === CodeActionKind.SourceFixAll || k === FIX_ALL_KIND);
+  resolveSupported = actionCaps?.resolveSupport?.properties.includes('edit') === true;
+  const wsEdit = caps.workspace?.workspaceEdit;
+  editCaps = {
+    documentChanges: wsEdit?.documentChanges === true,
+    changeAnnotations: wsEdit?.changeAnnotationSupport !== undefined,
+    create: wsEdit?.resourceOperations?.includes('create') === true,
+    delete: wsEdit?.resourceOperations?.includes('delete') === true,
+  };
+  const serverCommands = [RunSmokeCommand.id, ApplyFixCommand.id, FixAppliedCommand.id, RepairFailuresCommand.id, RollbackLastFixCommand.id].filter(
+    (c) => !options.commandsInClient.includes(c),
+  );
   return {
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+      ...(actionCaps?.codeActionLiteralSupport
+        ? { codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, ...(fixAllSupported ? [FIX_ALL_KIND] : [])], resolveProvider: true } }
+        : {}),
       executeCommandProvider: { commands: serverCommands },
       ...(caps.workspace?.workspaceFolders ? { workspace: { workspaceFolders: { supported: true, changeNotifications: true } } } : {}),
     },
@@ -164,9 +238,110 @@ connection.onDidChangeWatchedFiles((e) => {
 // The buffer may have held unsaved edits: check what is on disk now.
 documents.onDidClose((e) => void recheckFromDisk(e.document.uri));
 
+connection.onCodeAction(async (params): Promise<CodeAction[]> => {
+  const actions = listCodeActions(params, {
+    cache: fixCache,
+    fixAllSupported,
+    publishedFor: (uri) => store.union(uri),
+    relativePath: (folderUri, uri) => {
+      const folder = pathOf(folderUri);
+      const file = pathOf(uri);
+      if (!folder || !file) return undefined;
+      const rel = path.relative(folder, file);
+      return rel.startsWith('..') || path.isAbsolute(rel) ? undefined : rel.split(path.sep).join('/');
+    },
+  });
+  if (resolveSupported) return actions;
+  // A client that cannot resolve gets the edits now (listing is then no longer cheap).
+  return Promise.all(
+    actions.map(async (a) => {
+      const data = parseActionData(a);
+      return data && data.action !== 'preview' && !a.disabled ? fixes.resolve(a, data) : a;
+    }),
+  );
+});
+
+connection.onCodeActionResolve(async (action) => {
+  const data = parseActionData(action);
+  if (!data) return action;
+  try {
+    return await fixes.resolve(action, data);
+  } catch (err) {
+    log(`resolving a code action failed: ${(err as Error)?.stack ?? String(err)}`);
+    return { ...action, disabled: { reason: `the fix could not be prepared: ${(err as Error)?.message ?? String(err)}` } };
+  }
+});
+
+connection.onRequest(FixDetailsRequest.method, (params: unknown): FixDetailsRequest.Result => {
+  const parsed = FixDetailsRequest.paramsSchema.safeParse(params);
+  if (!parsed.success) throw new ResponseError(ErrorCodes.InvalidParams, `${FixDetailsRequest.method} expects { fixId }: ${parsed.error.issues[0]?.message}`);
+  const details = fixes.details(parsed.data.fixId);
+  if (!details) throw new ResponseError(ErrorCodes.InvalidParams, `no fix "${parsed.data.fixId}": run the smoke tests again`);
+  return details;
+});
+
+connection.onRequest(PatchedTextRequest.method, (params: unknown): PatchedTextRequest.Result => {
+  const parsed = PatchedTextRequest.paramsSchema.safeParse(params);
+  if (!parsed.success) throw new ResponseError(ErrorCodes.InvalidParams, `${PatchedTextRequest.method} expects { fixId, file }: ${parsed.error.issues[0]?.message}`);
+  const text = fixes.patchedText(parsed.data.fixId, parsed.data.file);
+  if (text === undefined) throw new ResponseError(ErrorCodes.InvalidParams, `fix "${parsed.data.fixId}" does not change ${parsed.data.file}`);
+  return { text };
+});
+
+/** The folder a repair command is about: the one named, else the only folder with a config file. */
+function commandFolder(folderUri: string | undefined): WorkspaceFolderRef | undefined {
+  if (folderUri) return toFolder(folderUri);
+  const withConfig = runner.foldersWithConfig(folders);
+  return withConfig.find((f) => planner.report(f.uri)) ?? withConfig[0];
+}
+
+function badArgs(command: string, issue: string | undefined): never {
+  throw new ResponseError(ErrorCodes.InvalidParams, `${command}: invalid arguments: ${issue ?? 'unknown problem'}`);
+}
+
+async function repairCommand(command: string, raw: unknown[]): Promise<unknown> {
+  switch (command) {
+    case ApplyFixCommand.id: {
+      const args = ApplyFixCommand.argsSchema.safeParse(raw);
+      if (!args.success) badArgs(command, args.error.issues[0]?.message);
+      return fixes.applyFix(args.data[0].fixId, args.data[0].confirmed);
+    }
+    case FixAppliedCommand.id: {
+      const args = FixAppliedCommand.argsSchema.safeParse(raw);
+      if (!args.success) badArgs(command, args.error.issues[0]?.message);
+      await fixes.fixApplied(args.data[0].fixIds);
+      return null;
+    }
+    case RepairFailuresCommand.id: {
+      const args = RepairFailuresCommand.argsSchema.safeParse(raw);
+      if (!args.success) badArgs(command, args.error.issues[0]?.message);
+      const folder = commandFolder(args.data[0]?.folderUri);
+      const empty = { passRateBefore: 0, applied: [], needsReview: [], skipped: [] };
+      if (!folder) return { ok: false, message: 'No workspace folder has a Smoke Repair config file.', ...empty } satisfies RepairFailuresCommand.Result;
+      if (!planner.report(folder.uri)) {
+        if (runner.busy) return { ok: false, message: 'A smoke run is in progress; try again when it is done.', ...empty } satisfies RepairFailuresCommand.Result;
+        const ran = await runner.run([folder], { report() {} }, new AbortController().signal);
+        if (!ran.ok) return { ok: false, message: ran.error.message, ...empty } satisfies RepairFailuresCommand.Result;
+      }
+      return fixes.repairFailures(folder.uri, planner.report(folder.uri)?.passRate ?? 0);
+    }
+    case RollbackLastFixCommand.id: {
+      const args = RollbackLastFixCommand.argsSchema.safeParse(raw);
+      if (!args.success) badArgs(command, args.error.issues[0]?.message);
+      const folder = commandFolder(args.data[0]?.folderUri);
+      if (!folder) return { ok: false, code: 'noCheckpoint', message: 'No workspace folder has a Smoke Repair config file.', changed: [] } satisfies RollbackLastFixCommand.Result;
+      return fixes.rollbackLast(folder.path, folder.uri, args.data[0]?.force === true);
+    }
+  }
+  throw new ResponseError(ErrorCodes.InvalidParams, `unknown command ${command}`);
+}
+
+const REPAIR_COMMANDS: string[] = [ApplyFixCommand.id, FixAppliedCommand.id, RepairFailuresCommand.id, RollbackLastFixCommand.id];
+
 connection.onExecuteCommand(async (params, token) => {
+  if (REPAIR_COMMANDS.includes(params.command)) return repairCommand(params.command, params.arguments ?? []);
   if (params.command !== RunSmokeCommand.id) {
-    throw new ResponseError(ErrorCodes.InvalidParams, `unknown command ${params.command}; this server runs ${RunSmokeCommand.id}`);
+    throw new ResponseError(ErrorCodes.InvalidParams, `unknown command ${params.command}; this server runs ${[RunSmokeCommand.id, ...REPAIR_COMMANDS].join(', ')}`);
   }
   const args = RunSmokeCommand.argsSchema.safeParse(params.arguments ?? []);
   if (!args.success) {

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { listCheckpoints, rollback } from '../../server/src/engine/apply';
-import { waitForHealth } from '../../server/src/engine/smoke/health';
 import { listRecords } from '../../server/src/engine/records';
 import { repairOnce } from '../../server/src/engine/repair';
-import { ensureDocker, ensureExampleUp, exampleDetails, type ExampleName } from '../setup/docker';
+import { ensureDocker, ensureExampleUp, type ExampleName } from '../setup/docker';
+import { copyExample, type ExampleCopy } from '../setup/exampleCopy';
 import { freePort } from '../setup/net';
 
 /**
@@ -18,7 +16,6 @@ import { freePort } from '../setup/net';
  * rule can fix ends with "no plan" and a reason; rollback restores every file byte for byte.
  */
 
-const BASES: Record<ExampleName, string> = { 'shop-api': 'smoke-repair/python-base:1', 'todo-api-node': 'smoke-repair/node-base:1' };
 const EXPECT: Record<ExampleName, { fixed: string[]; noPlan: string[]; after: number }> = {
   'shop-api': {
     fixed: ['product slug', 'review product', 'list reviews', 'get customer', 'add address', 'add item', 'pay order'],
@@ -42,48 +39,15 @@ function snapshot(dir: string): Map<string, string> {
   return out;
 }
 
-async function copyExample(name: ExampleName, port: number) {
-  const src = exampleDetails(name).dir;
-  const dir = mkdtempSync(path.join(tmpdir(), `repair-${name}-`));
-  cpSync(src, dir, { recursive: true, filter: (s) => !/node_modules|__pycache__|\.smoke-repair/.test(s) });
-  const project = `${name}-repair-${port}`;
-  const image = `smoke-repair/${name}-repair:${port}`;
-  let compose = readFileSync(path.join(dir, 'docker-compose.yml'), 'utf8');
-  compose = compose
-    .replace(/container_name: .*/, `container_name: ${project}`)
-    .replace(/image: .*/, `image: ${image}`)
-    .replace(/build:\n\s+context: \./, `build:\n      context: .\n      args:\n        BASE: ${BASES[name]}`);
-  if (name === 'shop-api') compose = compose.replace(/(network_mode: host)/, `$1\n    command: uvicorn app.main:app --host 127.0.0.1 --port ${port}`);
-  else compose = compose.replace(/PORT: "3000"/, `PORT: "${port}"`);
-  writeFileSync(path.join(dir, 'docker-compose.yml'), compose);
-  let yaml = readFileSync(path.join(dir, 'smoke-repair.yaml'), 'utf8');
-  yaml = yaml.replace(/baseUrl: http:\/\/127\.0\.0\.1:\d+/, `baseUrl: http://127.0.0.1:${port}`).replace(/project: .*/, `project: ${project}\n    rebuild: true`);
-  writeFileSync(path.join(dir, 'smoke-repair.yaml'), yaml);
-  execFileSync('docker', ['tag', exampleDetails(name).image, image]);
-  execFileSync('docker-compose', ['-p', project, '-f', path.join(dir, 'docker-compose.yml'), 'up', '-d', '--no-build'], { stdio: 'pipe' });
-  await waitForHealth(`http://127.0.0.1:${port}`, '/health', 60_000);
-  return {
-    dir,
-    down() {
-      try {
-        execFileSync('docker-compose', ['-p', project, '-f', path.join(dir, 'docker-compose.yml'), 'down', '--remove-orphans'], { stdio: 'pipe' });
-      } finally {
-        execFileSync('docker', ['rmi', '-f', image], { stdio: 'pipe' });
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
-  };
-}
-
 for (const name of ['shop-api', 'todo-api-node'] as const) {
   describe(`repair pipeline on a copy of ${name}`, { timeout: 20 * 60_000 }, () => {
-    let copy: Awaited<ReturnType<typeof copyExample>>;
+    let copy: ExampleCopy;
     before(async () => {
       await ensureDocker();
       await ensureExampleUp(name); // its image must exist; the shared container itself is not touched
       copy = await copyExample(name, await freePort());
     });
-    after(() => copy?.down());
+    after(() => copy?.stop());
 
     test('fixes, validates and applies every rule-fixable fault; the rest has no plan; rollback restores every byte', async () => {
       const original = snapshot(copy.dir);

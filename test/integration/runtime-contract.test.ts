@@ -82,7 +82,7 @@ function contract(name: string, make: () => Promise<{ runtime: Runtime; baseUrl:
       const t3 = Date.now();
 
       // Only the lines this test asked for: a slow start may log its own lines late.
-      const asked = (lines: Array<{ text: string }>) => lines.filter((l) => /^(out|err):/.test(l.text));
+      const asked = <L extends { text: string }>(lines: L[]) => lines.filter((l) => /^(out|err):/.test(l.text));
       const first = asked(await runtime.logs(t0 - 20, t1 + 150));
       assert.deepEqual(
         first.map((l) => [l.stream, l.text]).sort(),

@@ -73,7 +73,7 @@ describe('violationToDiagnostic', () => {
       assert.equal(diagnostic.source, 'smoke-repair');
       assert.equal(diagnostic.code, 'KeyError');
       assert.equal(diagnostic.message, violation().message);
-      assert.deepEqual(diagnostic.data, { violationId: 'add-item:500' });
+      assert.deepEqual(diagnostic.data, { violationId: 'add-item:500', folderUri });
       assert.deepEqual(parseReportUri(diagnostic.codeDescription!.href), { folderUri, violationId: 'add-item:500' });
       const related = diagnostic.relatedInformation!;
       assert.deepEqual(

@@ -153,7 +153,7 @@ describe('language server over stdio', { timeout: 180_000 }, () => {
     writeFileSync(path.join(ws, 'smoke-repair.yaml'), configText(port));
     lsp = new LspHarness();
     const init = await lsp.initialize(ws);
-    assert.deepEqual(init.capabilities.executeCommandProvider?.commands, [RunSmokeCommand.id]);
+    assert.deepEqual(init.capabilities.executeCommandProvider?.commands, [RunSmokeCommand.id, 'smokeRepair.applyFix', 'smokeRepair.fixApplied', 'smokeRepair.repairFailures', 'smokeRepair.rollbackLastFix']);
   });
 
   after(async () => {
@@ -204,7 +204,7 @@ describe('language server over stdio', { timeout: 180_000 }, () => {
     // The code's link opens the rendered report through the custom request.
     const target = parseReportUri(d.codeDescription!.href);
     assert.ok(target, d.codeDescription?.href);
-    assert.deepEqual(d.data, { violationId: target.violationId });
+    assert.deepEqual(d.data, { violationId: target.violationId, folderUri: target.folderUri });
     const report = (await lsp.conn.sendRequest('smokeRepair/report', target)) as { markdown: string };
     assert.match(report.markdown, /KeyError/);
     assert.match(report.markdown, /items\/1/);

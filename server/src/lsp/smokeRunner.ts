@@ -37,6 +37,10 @@ export interface RunnerHost {
   openText(absolutePath: string): string | undefined;
   /** Called after a folder's config file was read successfully, so live checks can refresh. */
   configAccepted(configUri: string): void;
+  /** Before a folder's run (e.g. reload the app after fixes were written). Errors are logged, not fatal. */
+  prepare?(folder: WorkspaceFolderRef, configFile: string, progress: Progress, signal: AbortSignal): Promise<void>;
+  /** After a folder's run produced a report (e.g. plan fixes for its violations). */
+  reportReady?(folder: WorkspaceFolderRef, report: SmokeReport, configFile: string): void;
 }
 
 /** Owner key of a folder's run diagnostics in the store. */
@@ -130,6 +134,13 @@ export class SmokeRunner {
     const configPath = this.configPathOf(folder);
     const configUri = fileUri(configPath);
     let report: SmokeReport;
+    if (this.host.prepare) {
+      try {
+        await this.host.prepare(folder, this.configFile, progress, signal);
+      } catch (err) {
+        this.host.log(`${folder.path}: preparing the run failed: ${(err as Error)?.message ?? String(err)}`);
+      }
+    }
     try {
       report = await this.host.engine.runSmoke({ workspace: folder.path, configFile: this.configFile, progress, signal });
     } catch (err) {
@@ -138,6 +149,7 @@ export class SmokeRunner {
     try {
       this.host.configAccepted(configUri);
       this.reports.set(folder.uri, report);
+      this.host.reportReady?.(folder, report, this.configFile);
       const lines = cachedLineSource((p) => this.host.openText(p));
       const results = buildFolderResults(report, { folderPath: folder.path, folderUri: folder.uri, configPath, lines });
       this.host.store.replace(runOwner(folder.uri), results.diagnostics);

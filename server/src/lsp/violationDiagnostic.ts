@@ -24,6 +24,8 @@ export interface PlacedDiagnostic {
 /** `data` of every violation diagnostic. */
 export interface ViolationDiagnosticData {
   violationId: string;
+  /** The workspace folder whose run found it (code actions look its fix up by both). */
+  folderUri: string;
 }
 
 export function fileUri(absolutePath: string): string {
@@ -75,7 +77,7 @@ export function violationToDiagnostic(v: Violation, ctx: PlacementContext): Plac
       message: `${outside} frame${outside === 1 ? '' : 's'} outside the workspace: see the full report`,
     });
   }
-  const data: ViolationDiagnosticData = { violationId: v.id };
+  const data: ViolationDiagnosticData = { violationId: v.id, folderUri: ctx.folderUri };
   const diagnostic: Diagnostic = {
     range: where.range,
     severity: DiagnosticSeverity.Error,

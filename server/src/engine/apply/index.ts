@@ -10,7 +10,7 @@ import { hashFile, sha256 } from './hash';
 
 export { writeFileAtomic } from './atomicWrite';
 export { sha256, hashFile } from './hash';
-export { listCheckpoints, readCheckpoint, CHECKPOINT_DIR, STATE_DIR, type StoredCheckpoint } from './checkpoints';
+export { listCheckpoints, readCheckpoint, saveCheckpoint, checkpointPath, CHECKPOINT_DIR, STATE_DIR, type StoredCheckpoint } from './checkpoints';
 
 /**
  * Headless apply and rollback. An apply checks every file against the hash the plan was made on,

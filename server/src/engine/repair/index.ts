@@ -103,7 +103,8 @@ export interface RepairRunSummary {
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
-function violationSummary(v: Violation): RepairRecord['violation'] {
+/** The part of a violation a repair record keeps. */
+export function violationSummary(v: Violation): RepairRecord['violation'] {
   return {
     id: v.id,
     scenario: v.scenario,

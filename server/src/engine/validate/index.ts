@@ -63,12 +63,12 @@ export async function validatePatch(input: ValidatePatchInput): Promise<Validati
     const parse = await timedStep('parse', async () => {
       const r = await parseFiles(
         input.patch.files.map((f) => ({ file: f.file, path: sandbox.pathOf(f.file), text: f.after })),
-        { scratch: path.join(sandbox.root, 'scratch'), isModule: moduleTypeResolver(workspace, patched), signal: input.signal },
+        { scratch: path.join(sandbox.root, 'scratch'), workspace, isModule: moduleTypeResolver(workspace, patched), signal: input.signal },
       );
       const out = [
         ...r.problems.map(formatProblem),
         ...r.passed.map((f) => `${f}: parses`),
-        ...r.skipped.map((f) => `${f}: skipped (no parser for this kind of file)`),
+        ...r.skipped.map((f) => `${f}: skipped (no parser for this kind of file here; TypeScript needs esbuild in the workspace)`),
       ];
       return { status: r.problems.length ? 'failed' : r.passed.length ? 'passed' : 'skipped', output: out.join('\n') };
     });

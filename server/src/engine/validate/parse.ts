@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { transform } from 'esbuild';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { parseAllDocuments } from 'yaml';
 import { checkRequirements } from './requirements';
@@ -60,7 +59,7 @@ export function formatProblem(p: ParseProblem): string {
  */
 export async function parseFiles(
   files: ParseFile[],
-  opts: { scratch: string; isModule?: (file: string) => Promise<boolean>; python?: string; signal?: AbortSignal },
+  opts: { scratch: string; workspace?: string; isModule?: (file: string) => Promise<boolean>; python?: string; signal?: AbortSignal },
 ): Promise<ParseOutcome> {
   const out: ParseOutcome = { passed: [], problems: [], skipped: [] };
   const python: ParseFile[] = [];
@@ -76,7 +75,14 @@ export async function parseFiles(
     }
     let problems: ParseProblem[];
     if (kind === 'javascript') problems = await checkJavaScript(f, opts.scratch, (await opts.isModule?.(f.file)) ?? false, opts.signal);
-    else if (kind === 'typescript') problems = await checkTypeScript(f);
+    else if (kind === 'typescript') {
+      const checked = await checkTypeScript(f, opts.workspace);
+      if (checked === 'skipped') {
+        out.skipped.push(f.file);
+        continue;
+      }
+      problems = checked;
+    }
     else if (kind === 'json') problems = checkJson(f);
     else if (kind === 'toml') problems = checkToml(f);
     else if (kind === 'requirements') problems = checkRequirements(f.text).map((p) => ({ file: f.file, line: p.line, message: p.message }));
@@ -145,9 +151,31 @@ async function checkJavaScript(f: ParseFile, scratch: string, isModule: boolean,
   }
 }
 
-async function checkTypeScript(f: ParseFile): Promise<ParseProblem[]> {
+type Transform = (text: string, opts: { loader: string; sourcefile: string; logLevel: string }) => Promise<unknown>;
+
+/**
+ * esbuild's parser, from the workspace's own install or the tool's. It ships a native binary per
+ * platform, so the extension does not bundle it; without one, TypeScript files are not parsed
+ * (the step says so) rather than guessed at.
+ */
+function loadTransform(workspace: string | undefined): Transform | undefined {
+  for (const base of [workspace, __dirname]) {
+    if (!base) continue;
+    try {
+      const resolved = require.resolve('esbuild', { paths: [base] });
+      return (require(resolved) as { transform: Transform }).transform;
+    } catch {
+      /* not there */
+    }
+  }
+  return undefined;
+}
+
+async function checkTypeScript(f: ParseFile, workspace: string | undefined): Promise<ParseProblem[] | 'skipped'> {
   const ext = path.posix.extname(f.file);
   const loader = ext === '.tsx' ? 'tsx' : ext === '.jsx' ? 'jsx' : 'ts';
+  const transform = loadTransform(workspace);
+  if (!transform) return 'skipped';
   try {
     await transform(f.text, { loader, sourcefile: f.file, logLevel: 'silent' });
     return [];
