@@ -4,6 +4,7 @@ import { registerCommands, runSmokeTests } from './commands';
 import { FixPreview } from './fixPreview';
 import { registerRepairCommands, saveDocuments } from './repairCommands';
 import { configuredConfigFile, SmokeLanguageClient } from './languageClient';
+import { registerLlm } from './llm';
 import { ReportView } from './reportView';
 import { SmokeStatusBar } from './statusBar';
 import { SmokeTesting } from './testing';
@@ -27,6 +28,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     preview,
     ...registerCommands(client, status),
     ...registerRepairCommands(client, preview, () => runSmokeTests(client, status)),
+    ...registerLlm(context, client),
   );
 
   client.onDidChangeReady((ready) => (ready ? status.ready() : status.stopped()));

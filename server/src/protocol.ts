@@ -18,7 +18,7 @@ export const DIAGNOSTIC_SOURCE = 'smoke-repair';
  * Commands contributed by the extension. `runSmoke`, `applyFix`, `repairFailures` and
  * `rollbackLastFix` are also server commands (the client registers them itself when it has UI to
  * add, and forwards them); `fixApplied` is a server command only (run by the editor after it applied
- * a fix's edit); `previewFix` is a client command only.
+ * a fix's edit); `previewFix` and `setLlmApiKey` are client commands only.
  */
 export const CommandIds = {
   runSmoke: 'smokeRepair.runSmoke',
@@ -29,6 +29,7 @@ export const CommandIds = {
   fixApplied: 'smokeRepair.fixApplied',
   repairFailures: 'smokeRepair.repairFailures',
   rollbackLastFix: 'smokeRepair.rollbackLastFix',
+  setLlmApiKey: 'smokeRepair.setLlmApiKey',
 } as const;
 
 /** The code action kind of "fix every safe, validated smoke failure in this file". */
@@ -358,4 +359,49 @@ export function parsePatchedQuery(decodedQuery: string): PatchedTextRequest.Para
   } catch {
     return undefined;
   }
+}
+
+// ---------------------------------------------------------------- the LLM planner in the editor
+
+/**
+ * client → server: the LLM API key from the editor's secret store, sent when the server starts and
+ * whenever the stored key changes; `apiKey` absent means no key is stored. The server keeps it in
+ * memory only. This is the only message that carries the key (a `verbose` trace of the connection
+ * shows message contents, so it shows this one too).
+ */
+export namespace LlmCredentialsNotification {
+  export const method = 'smokeRepair/llmCredentials';
+  export const paramsSchema = z.object({ apiKey: z.string().min(1).optional() });
+  export type Params = z.infer<typeof paramsSchema>;
+}
+
+/**
+ * server → client: one chat turn with the editor's language model (`llm.provider: vscode-lm`).
+ * The client picks a model with `vendor` and `family`, sends the messages (the system text first,
+ * as a user message) and answers with the whole text. A failure is a ResponseError whose `data`
+ * matches `errorDataSchema`; the server cancels the request (`$/cancelRequest`) when it stops
+ * waiting.
+ */
+export namespace LlmChatRequest {
+  export const method = 'smokeRepair/llmChat';
+  export const paramsSchema = z.object({
+    messages: z.array(z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() })).min(1),
+    temperature: z.number().min(0).max(2),
+    responseFormat: z.enum(['json', 'text']),
+    vendor: z.string().optional(),
+    family: z.string().optional(),
+  });
+  export const resultSchema = z.object({ text: z.string() });
+  /**
+   * Why the turn failed: `unavailable` (no language model API, or no model matches), `cancelled`,
+   * `noPermissions` (the user did not allow the extension to use the model), `blocked`, `notFound`,
+   * `failed` (anything else); `detail` is the model API's own error code when it gave one.
+   */
+  export const errorDataSchema = z.object({
+    kind: z.enum(['unavailable', 'cancelled', 'noPermissions', 'blocked', 'notFound', 'failed']),
+    detail: z.string().optional(),
+  });
+  export type Params = z.infer<typeof paramsSchema>;
+  export type Result = z.infer<typeof resultSchema>;
+  export type ErrorData = z.infer<typeof errorDataSchema>;
 }

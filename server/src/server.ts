@@ -31,6 +31,7 @@ import {
   FixDetailsRequest,
   FixesPlannedNotification,
   InitializationOptions,
+  LlmCredentialsNotification,
   PatchedTextRequest,
   RepairFailuresCommand,
   ReportRequest,
@@ -44,6 +45,7 @@ import { PendingReloads } from './lsp/appReload';
 import { listCodeActions, parseActionData } from './lsp/codeActions';
 import { FixCache } from './lsp/fixCache';
 import { BackgroundPlanner } from './lsp/fixPlanner';
+import { chatSender, EditorLlm } from './lsp/llm';
 import { FixService } from './lsp/repairCommands';
 import type { EditCapabilities } from './lsp/workspaceEdits';
 import { configErrorsToDiagnostics } from './lsp/configDiagnostics';
@@ -87,11 +89,16 @@ function openText(absolutePath: string): string | undefined {
   return documents.get(fileUri(absolutePath))?.getText();
 }
 
+/** The LLM planner's editor side: the API key from the client's secret store and the editor's language model. */
+const editorLlm = new EditorLlm({ log, send: chatSender(connection) });
+connection.onNotification(LlmCredentialsNotification.method, (params: unknown) => editorLlm.setCredentials(params));
+
 const fixCache = new FixCache();
 const reloads = new PendingReloads(log);
 const planner = new BackgroundPlanner({
   cache: fixCache,
   log,
+  planners: (config) => editorLlm.planners(config),
   progress: async (title) => {
     if (!workDoneProgressSupported) return undefined;
     try {

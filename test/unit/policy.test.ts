@@ -103,6 +103,18 @@ describe('policy: score and label', () => {
     assert.deepEqual(await patchPolicy(patch, p, { workspace: dir }), d);
   });
 
+  test('the same one-line import planned by a language model goes to a person', async () => {
+    const dir = ws();
+    const p = plan(['app/main.py']);
+    const patch = await generatePatch(p, async () => 'app = 1\n', EXECUTORS);
+    const d = await patchPolicy(patch, p, { workspace: dir, planner: 'llm' });
+    assert.equal(d.allowed, true);
+    assert.equal(d.label, 'needs-review');
+    assert.equal(d.dangerScore, SAFE_THRESHOLD + 1 + 2);
+    assert.equal(d.reasons[0], `planned by a language model: a person reviews it (+${SAFE_THRESHOLD + 1})`);
+    assert.equal((await planPolicy(p, { workspace: dir, planner: 'rules' })).label, 'safe');
+  });
+
   test('dangerous calls added by the patch, an unknown dependency, sensitive files raise the score', async () => {
     const dir = ws();
     const code = plan(['app/main.py'], [{ type: 'modify_code', file: 'app/main.py', rationale: 'r', details: { find: 'app = 1', replace: 'app = eval(input())\nimport subprocess' } }]);

@@ -63,22 +63,63 @@ export const processRuntimeSchema = z.strictObject({
   start: z.boolean().default(true),
 });
 
-/** The optional LLM planner: an OpenAI-compatible chat endpoint (hosted APIs, Ollama, vLLM, LM Studio). Off when absent. */
-export const llmSchema = z.strictObject({
-  provider: z.literal('openai-compatible').default('openai-compatible'),
-  /** API root; `/chat/completions` is appended (e.g. `http://127.0.0.1:11434/v1`). */
-  baseUrl: z.url({ protocol: /^https?$/ }),
-  model: z.string().min(1),
-  /** Environment variable holding the API key (sent as a bearer token); none needed for local servers. */
-  apiKeyEnv: z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name (letters, digits and _)')
-    .default('SMOKE_REPAIR_LLM_API_KEY'),
-  /** Time allowed for one chat request. */
-  timeoutMs: z.number().int().positive().default(60_000),
-  /** Most operations a plan from the model may hold. */
-  maxOperations: z.number().int().min(1).max(MAX_OPERATIONS).default(5),
-});
+/** The LLM providers: an OpenAI-compatible chat endpoint, or the editor's VS Code Language Model API. */
+export const LLM_PROVIDERS = ['openai-compatible', 'vscode-lm'] as const;
+export type LlmProviderName = (typeof LLM_PROVIDERS)[number];
+
+/** Keys that only one provider reads, so a key written for the other one is reported, not ignored. */
+const LLM_PROVIDER_KEYS: Record<LlmProviderName, readonly ('baseUrl' | 'model' | 'vendor' | 'family')[]> = {
+  'openai-compatible': ['baseUrl', 'model'],
+  'vscode-lm': ['vendor', 'family'],
+};
+
+/**
+ * The optional LLM planner; off when absent. `provider: openai-compatible` (the default) posts to a
+ * chat endpoint (hosted APIs, Ollama, vLLM, LM Studio) and needs `baseUrl` and `model`;
+ * `provider: vscode-lm` asks the editor's language model (VS Code Language Model API), picked by
+ * `vendor` and `family`, and works only in the editor. One plain mapping with a refinement (not a
+ * union), so unknown keys, missing keys and wrong values keep their located messages.
+ */
+export const llmSchema = z
+  .strictObject({
+    provider: z.enum(LLM_PROVIDERS).default('openai-compatible'),
+    /** openai-compatible: API root; `/chat/completions` is appended (e.g. `http://127.0.0.1:11434/v1`). */
+    baseUrl: z.url({ protocol: /^https?$/ }).describe('an http:// or https:// URL').optional(),
+    /** openai-compatible: the model name the endpoint knows. */
+    model: z.string().min(1).describe('a model name the endpoint knows, e.g. llama3.1 or gpt-4o-mini').optional(),
+    /** vscode-lm: the model vendor, e.g. `copilot`; any when absent. */
+    vendor: z.string().min(1).optional(),
+    /** vscode-lm: the model family, e.g. `gpt-4o`; any when absent. */
+    family: z.string().min(1).optional(),
+    /** openai-compatible: environment variable holding the API key (sent as a bearer token); none needed for local servers. The key stored in the editor wins over it. */
+    apiKeyEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name (letters, digits and _)')
+      .default('SMOKE_REPAIR_LLM_API_KEY'),
+    /** Time allowed for one chat request. */
+    timeoutMs: z.number().int().positive().default(60_000),
+    /** Most operations a plan from the model may hold. */
+    maxOperations: z.number().int().min(1).max(MAX_OPERATIONS).default(5),
+  })
+  .superRefine((llm, ctx) => {
+    if (llm.provider === 'openai-compatible') {
+      for (const key of ['baseUrl', 'model'] as const) {
+        if (llm[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `missing key "${key}" (provider openai-compatible needs baseUrl and model)` });
+      }
+    }
+    for (const [provider, keys] of Object.entries(LLM_PROVIDER_KEYS)) {
+      if (provider === llm.provider) continue;
+      for (const key of keys) {
+        if (llm[key] !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `"${key}" is read only with provider ${provider}, not ${llm.provider}${llm.provider === 'vscode-lm' ? ' (pick the model with vendor and family)' : ''}`,
+          });
+        }
+      }
+    }
+  });
 
 /** Sandbox validation of a patch before it is applied (docs/configuration.md, `validation`). Every key has a default. */
 export const validationSchema = z.strictObject({

@@ -17,6 +17,15 @@ export const SAFE_THRESHOLD = 30;
 
 export interface PolicyOptions {
   workspace: string;
+  /** The planner that made the plan: a language model's plans always go to a person. */
+  planner?: string;
+}
+
+/** Points that put a model-made plan above the safe threshold whatever else it scores. */
+const MODEL_MADE = SAFE_THRESHOLD + 1;
+
+function plannerParts(opts: PolicyOptions): ScorePart[] {
+  return opts.planner === 'llm' ? [{ points: MODEL_MADE, reason: `planned by a language model: a person reviews it (+${MODEL_MADE})` }] : [];
 }
 
 async function blockedPaths(files: string[], workspace: string): Promise<string[]> {
@@ -43,7 +52,7 @@ function decide(blocked: string[], parts: ScorePart[]): PolicyDecision {
 /** The decision on a plan, before any patch exists. */
 export async function planPolicy(plan: FixPlan, opts: PolicyOptions): Promise<PolicyDecision> {
   const files = [...new Set([...plan.files, ...plan.operations.map((o) => o.file)])].sort();
-  return decide(await blockedPaths(files, opts.workspace), planScore(plan));
+  return decide(await blockedPaths(files, opts.workspace), [...plannerParts(opts), ...planScore(plan)]);
 }
 
 /** The decision on a patch: everything the plan decision checks, plus what the diff shows. */
@@ -53,5 +62,5 @@ export async function patchPolicy(patch: Patch, plan: FixPlan, opts: PolicyOptio
   for (const f of patch.files) if (!planFiles.has(f.file)) blocked.push(`blocked: ${f.file}: the patch touches a file that is not in the plan`);
   const files = [...new Set([...plan.files, ...patch.files.map((f) => f.file)])].sort();
   blocked.push(...(await blockedPaths(files, opts.workspace)));
-  return decide(blocked, [...planScore(plan), ...patchScore(patch)]);
+  return decide(blocked, [...plannerParts(opts), ...planScore(plan), ...patchScore(patch)]);
 }

@@ -1,7 +1,7 @@
 import type { SmokeConfig } from '../config/schema';
 import { EXECUTORS, type ExecutorMap } from '../patch/registry';
 import { antiPatternPlanner } from '../plan/antipatterns';
-import { createLlmPlanner, type CreateLlmPlannerOptions } from '../plan/llm';
+import { createLlmPlanner, LLM_EDITOR_ONLY, llmUnavailable, type CreateLlmPlannerOptions } from '../plan/llm';
 import { rulesPlanner } from '../plan/rulesPlanner';
 import { RULES } from '../plan/rules';
 import { validatePatch } from '../validate';
@@ -21,6 +21,8 @@ export function defaultPlanners(config: SmokeConfig, llm: CreateLlmPlannerOption
   planners.push(rulesPlanner(RULES));
   const model = createLlmPlanner(config, llm);
   if (model) planners.push(model);
+  // A model configured for the editor only: say so where it cannot be asked (the command line).
+  else if (llmUnavailable(config, llm) === LLM_EDITOR_ONLY) planners.push({ name: 'llm', plan: async () => ({ ok: false, noPlan: LLM_EDITOR_ONLY }) });
   return planners;
 }
 

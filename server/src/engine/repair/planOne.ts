@@ -49,7 +49,7 @@ export async function planOne(input: PlanOneInput): Promise<ViolationPlan> {
   const fix = planned.fix;
 
   t = performance.now();
-  const planDecision = await planPolicy(fix.plan, { workspace: input.workspace });
+  const planDecision = await planPolicy(fix.plan, { workspace: input.workspace, planner: fix.planner });
   timings.policy = ms(t);
   const result: ViolationPlan = { violation: input.violation, fix, planPolicy: planDecision, timings };
   if (!planDecision.allowed) return result;
@@ -66,7 +66,7 @@ export async function planOne(input: PlanOneInput): Promise<ViolationPlan> {
   timings.patch = ms(t);
 
   t = performance.now();
-  result.patchPolicy = await patchPolicy(result.patch, fix.plan, { workspace: input.workspace });
+  result.patchPolicy = await patchPolicy(result.patch, fix.plan, { workspace: input.workspace, planner: fix.planner });
   timings.policy = Math.round((timings.policy + ms(t)) * 100) / 100;
   return result;
 }
