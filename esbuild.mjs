@@ -21,6 +21,7 @@ const entries = [
   { in: 'client/src/extension.ts', out: 'dist/client.js', external: ['vscode'] },
   { in: 'server/src/server.ts', out: 'dist/server.js', external: nativeExternals },
   { in: 'server/src/cli.ts', out: 'dist/cli.js', external: nativeExternals },
+  { in: 'server/src/reaper.ts', out: 'dist/reaper.js', external: nativeExternals },
 ];
 
 /** Reports each build's problems in the `file:line:column: message` form problem matchers read. */

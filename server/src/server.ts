@@ -3,6 +3,8 @@
  * Runs over stdio (`--stdio`, the default), publishes one diagnostic per smoke-test violation,
  * checks `smoke-repair.yaml` live, and answers the custom requests of ./protocol.
  */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +25,7 @@ import {
 } from 'vscode-languageserver/node';
 import { renderViolationReport, runSmoke } from './engine';
 import { parseConfigText } from './engine/config';
+import { madeValidationContainers, removeValidationLeftovers } from './engine/validate';
 import {
   ApplyFixCommand,
   CONFIG_FILE_NAME,
@@ -402,6 +405,29 @@ connection.onRequest(ReportRequest.method, (params: unknown): ReportRequest.Resu
     throw new ResponseError(ErrorCodes.InvalidParams, `${ReportRequest.method} expects { folderUri, violationId }: ${parsed.error.issues[0]?.message}`);
   }
   return { markdown: runner.renderReport(parsed.data.folderUri, parsed.data.violationId) };
+});
+
+// Validation containers must not outlive the server. A shutdown request cancels planning and
+// removes them; every other way out (exit notification, input closed, parent gone, a signal) ends
+// the process at once, so a detached reaper removes what is left. Leftovers of servers that died
+// earlier are swept when this one starts.
+connection.onShutdown(async () => {
+  planner.cancel();
+  await removeValidationLeftovers();
+});
+process.on('exit', () => {
+  if (!madeValidationContainers()) return;
+  const reaper = path.join(__dirname, 'reaper.js');
+  if (!existsSync(reaper)) return;
+  try {
+    spawn(process.execPath, [reaper, String(process.pid)], { detached: true, stdio: 'ignore' }).unref();
+  } catch {
+    /* the next server's sweep removes them */
+  }
+});
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => process.exit(0));
+void removeValidationLeftovers({ owner: -1 }).then((removed) => {
+  if (removed.length) log(`removed what earlier validations left behind: ${removed.join(', ')}`);
 });
 
 process.on('uncaughtException', (err) => log(`uncaught: ${err?.stack ?? String(err)}`));

@@ -19,6 +19,14 @@ import type { Sandbox } from './sandbox';
 
 export const VALIDATION_LABEL = 'dev.smoke-repair.validation';
 export const VALIDATION_OF_LABEL = 'dev.smoke-repair.validation.of';
+let madeContainers = false;
+/** Whether this process has made a validation container or image (so it may leave one behind). */
+export function madeValidationContainers(): boolean {
+  return madeContainers;
+}
+
+/** The process id of the tool that made a validation container or image, so leftovers can be found. */
+export const VALIDATION_OWNER_LABEL = 'dev.smoke-repair.validation.owner';
 
 export interface DockerAppInput {
   config: DockerRuntimeInput;
@@ -75,12 +83,13 @@ export function createDockerApp(input: DockerAppInput): SandboxApp {
         }
         notes.push(`built ${builtImage} from ${spec.context} with ${copied.join(', ')} from the sandbox`);
         const timeout = AbortSignal.timeout(input.buildTimeoutMs);
+        madeContainers = true;
         try {
           await buildImage(docker, { ...spec, image: builtImage }, {
             overrides,
             onLine: input.onLine,
             signal: input.signal ? AbortSignal.any([input.signal, timeout]) : timeout,
-            labels: { [VALIDATION_LABEL]: '1' },
+            labels: { [VALIDATION_LABEL]: '1', [VALIDATION_OWNER_LABEL]: String(process.pid) },
           });
         } catch (err) {
           input.signal?.throwIfAborted();
@@ -104,6 +113,7 @@ export function createDockerApp(input: DockerAppInput): SandboxApp {
       args == null ? undefined : (Array.isArray(args) ? args : [args]).map((a) => replacePort(a, input.originalPort, input.port));
 
     input.signal?.throwIfAborted();
+    madeContainers = true;
     container = await docker.createContainer({
       name,
       Image: image,
@@ -113,7 +123,7 @@ export function createDockerApp(input: DockerAppInput): SandboxApp {
       User: info.Config.User || undefined,
       Env: env,
       Tty: tty,
-      Labels: { [VALIDATION_LABEL]: '1', [VALIDATION_OF_LABEL]: info.Name.replace(/^\//, '') },
+      Labels: { [VALIDATION_LABEL]: '1', [VALIDATION_OF_LABEL]: info.Name.replace(/^\//, ''), [VALIDATION_OWNER_LABEL]: String(process.pid) },
       HostConfig: { NetworkMode: 'host', Binds: binds },
     });
     await container.start();

@@ -22,7 +22,9 @@ export { parseFiles, fileKind, formatProblem, type FileKind, type ParseProblem, 
 export { checkRequirements, type RequirementProblem } from './requirements';
 export { runChecks, runCommand } from './commands';
 export { replacePort, AppStartError } from './app';
-export { VALIDATION_LABEL, VALIDATION_OF_LABEL, copySources, filesTheImageCopies } from './dockerApp';
+export { VALIDATION_LABEL, VALIDATION_OF_LABEL, VALIDATION_OWNER_LABEL, copySources, filesTheImageCopies } from './dockerApp';
+export { removeValidationLeftovers } from './leftovers';
+export { madeValidationContainers } from './dockerApp';
 export { withEarlierSteps } from './scenarios';
 
 export interface ValidatePatchInput {
