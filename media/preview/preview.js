@@ -25,7 +25,8 @@
   }
 
   const canApply = fix.status.kind !== 'unvalidated';
-  root.append(
+  // Sections may be arrays of nodes: append flattens them (it would print an array as text).
+  root.append(...[
     el('h1', {}, fix.title),
     el('p', {}, el('span', { class: `badge ${fix.status.kind}` }, fix.status.text), ' · planner: ', fix.planner),
     el('p', {}, fix.violation),
@@ -49,5 +50,5 @@
       ? [el('p', {}, el('span', { class: fix.validation.status }, fix.validation.status)),
          list(fix.validation.steps.map((s) => [el('span', { class: s.status }, `${s.name}: ${s.status}`), ` (${Math.round(s.durationMs)} ms)`, s.output ? el('pre', {}, s.output) : '']))]
       : el('p', {}, 'not validated'),
-  );
+  ].flat());
 })();

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { expectationFor, markdownTables, parseExpectation } from './expectation';
+import { expectationFor, faultFor, markdownTables, parseExpectation } from './expectation';
 
 const shopApi = path.resolve(__dirname, '..', '..', 'examples', 'shop-api');
 
@@ -65,4 +65,14 @@ test('parseExpectation names what is wrong', () => {
   assert.throws(() => parseExpectation(undefined), /is not set/);
   assert.throws(() => parseExpectation('{'), /not JSON/);
   assert.throws(() => parseExpectation('{"file":"a"}'), /message/);
+});
+
+test('shop-api: the missing-import fault the quick-fix test repairs', () => {
+  const f = faultFor(shopApi, /NameError: name 'uuid'/);
+  assert.equal(f.file, 'app/routers/orders.py');
+  assert.equal(f.line, 43);
+  assert.equal(f.scenario, 'pay order');
+  assert.match(f.fix, /import uuid/);
+  assert.throws(() => faultFor(shopApi, /no such fault/), /FAULTS\.md: no fault row matches \/no such fault\//);
+  assert.throws(() => faultFor(mkdtempSync(path.join(tmpdir(), 'e2e-expect-')), /x/), /FAULTS\.md: not found/);
 });

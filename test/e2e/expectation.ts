@@ -78,6 +78,33 @@ export function expectationFor(workspace: string, timeoutMs: number): Expectatio
   return Expectation.parse({ file, line, message: DEFAULT_MESSAGE, code: DEFAULT_CODE, timeoutMs, scenario, scenarios });
 }
 
+/** One seeded fault as FAULTS.md tables it: where it sits and the scenario that fails with it. */
+export interface FaultRow {
+  file: string;
+  line: number;
+  scenario: string;
+  /** The "right fix (category)" cell, as written. */
+  fix: string;
+}
+
+/**
+ * The row of `FAULTS.md` in `workspace` whose text matches `signal` (e.g. /NameError: name 'uuid'/).
+ * Throws naming the file when there is no such row or it lacks a file:line or a failing scenario.
+ */
+export function faultFor(workspace: string, signal: RegExp): FaultRow {
+  const faults = path.join(workspace, 'FAULTS.md');
+  if (!existsSync(faults)) throw new Error(`${faults}: not found; expected the example's fault list`);
+  const table = markdownTables(readFileSync(faults, 'utf8')).find((t) => t.header.some((h) => /failing scenario/i.test(h)));
+  if (!table) throw new Error(`${faults}: no table with a "failing scenario" column`);
+  const row = table.rows.find((r) => r.some((c) => signal.test(c)));
+  if (!row) throw new Error(`${faults}: no fault row matches /${signal.source}/`);
+  const at = row.map((c) => FILE_LINE.exec(c)).find((m) => m !== null);
+  const scenario = row[table.header.findIndex((h) => /failing scenario/i.test(h))]?.split(',')[0]?.trim();
+  if (!at || !scenario) throw new Error(`${faults}: the row for /${signal.source}/ lacks a file:line or a failing scenario`);
+  const fixCol = table.header.findIndex((h) => /right fix/i.test(h));
+  return { file: at[1]!.replace(/^\.\//, ''), line: Number(at[2]), scenario, fix: fixCol >= 0 ? (row[fixCol] ?? '') : '' };
+}
+
 interface MarkdownTable {
   header: string[];
   rows: string[][];

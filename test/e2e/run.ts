@@ -6,15 +6,19 @@
  * Starts the example app in Docker, code-server and Chromium once, then runs
  *   a. the extension-host suite (test/e2e/suite), bundled to JS, inside the editor's extension host;
  *   b. the UI test (test/e2e/ui.ts) through the workbench: the Problems panel, the failure report
- *      behind a diagnostic's code link, and the Test Explorer with a failed test's peek.
- * Exit code 0 when both pass. Screenshots of failures and of the final state: test-results/e2e/.
+ *      behind a diagnostic's code link, and the Test Explorer with a failed test's peek;
+ *   c. the quick fix test (test/e2e/quickFixCheck.ts) in a second window, on a private copy of the
+ *      example running in its own container: light bulb, preview, apply, smoke again, roll back.
+ * Then: smoke-repair.yaml unchanged, no browser traffic off loopback, no validation sandbox left
+ * running by the editor's language servers (removed if found).
+ * Exit code 0 when all pass. Screenshots of failures and of the final state: test-results/e2e/.
  *
  * Environment (all optional):
  *   SMOKE_REPAIR_E2E_WORKSPACE   folder to open instead of examples/shop-api (the app is then not started)
  *   SMOKE_REPAIR_E2E_EXTENSION   extension folder to load instead of this repository's bundled one
  *   SMOKE_REPAIR_E2E_VSIX        a .vsix for the UI test (default: dist/smoke-repair.vsix when current)
  *   SMOKE_REPAIR_E2E_TIMEOUT_MS  per-step limit (default 600000: a busy host can take minutes)
- *   SMOKE_REPAIR_E2E_ONLY        "extension-host" or "ui"
+ *   SMOKE_REPAIR_E2E_ONLY        "extension-host", "ui" or "quick-fix"
  *   SMOKE_REPAIR_E2E_KEEP_APP=1  leave the example app running at the end
  */
 import { spawnSync } from 'node:child_process';
@@ -22,19 +26,21 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import type { Page } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import { z } from 'zod';
 import { launchChromium } from './browser';
 import { startCodeServer, type CodeServer } from './codeServer';
-import { EXPECTATION_ENV, SNAPSHOT_ENV, expectationFor } from './expectation';
+import { EXPECTATION_ENV, SNAPSHOT_ENV, expectationFor, faultFor } from './expectation';
 import { runExtensionHostTests } from './extensionHostTests';
+import { findLeftovers, removeLeftovers, watchProcessGroup } from './leftovers';
 import { measureMemory, type MemoryReport } from './memory';
+import { QUICK_FIX, runQuickFixTest } from './quickFixCheck';
 import { runUiTest } from './ui';
 
 const repo = path.resolve(__dirname, '..', '..');
 const results = path.join(repo, 'test-results', 'e2e');
 const timeoutMs = z.coerce.number().int().positive().parse(process.env.SMOKE_REPAIR_E2E_TIMEOUT_MS ?? 600_000);
-const only = z.enum(['extension-host', 'ui']).optional().parse(process.env.SMOKE_REPAIR_E2E_ONLY || undefined);
+const only = z.enum(['extension-host', 'ui', 'quick-fix']).optional().parse(process.env.SMOKE_REPAIR_E2E_ONLY || undefined);
 const t0 = Date.now();
 
 function log(line: string): void {
@@ -129,6 +135,37 @@ async function workspaceWithApp(): Promise<Workspace> {
   };
 }
 
+const CopyModule = z.object({ copyExample: z.function() });
+const ExampleCopy = z.object({ dir: z.string(), project: z.string(), baseUrl: z.string(), stop: z.function() });
+
+interface Copy {
+  dir: string;
+  project: string;
+  baseUrl: string;
+  stop: () => void | Promise<void>;
+}
+
+/** A private copy of the example in a temp folder, running in its own container on a free port. */
+async function exampleCopy(): Promise<Copy> {
+  const setup = path.join(repo, 'test', 'setup');
+  const docker = (await import(pathToFileURL(path.join(setup, 'docker.ts')).href)) as {
+    ensureDocker: () => Promise<void>;
+    ensureExampleUp: (name: string) => Promise<unknown>;
+  };
+  const copies = await import(pathToFileURL(path.join(setup, 'exampleCopy.ts')).href);
+  if (!CopyModule.safeParse(copies).success) throw new Error(`${path.join(setup, 'exampleCopy.ts')}: expected an export copyExample(name, port)`);
+  const net = (await import(pathToFileURL(path.join(setup, 'net.ts')).href)) as { freePort: () => Promise<number> };
+  await docker.ensureDocker();
+  await docker.ensureExampleUp(QUICK_FIX.example); // its image must exist; the shared container is not touched
+  const copy = (await (copies as { copyExample: (name: string, port: number) => Promise<unknown> }).copyExample(QUICK_FIX.example, await net.freePort())) as Copy;
+  const parsed = ExampleCopy.safeParse(copy);
+  if (!parsed.success) {
+    await Promise.resolve((copy as Partial<Copy>)?.stop?.()).catch(() => undefined);
+    throw new Error(`copyExample returned ${JSON.stringify(copy)}; expected { dir, project, baseUrl, stop() }`);
+  }
+  return copy;
+}
+
 async function bundleSuite(): Promise<string> {
   const outfile = path.join(repo, 'out', 'e2e', 'suite', 'index.js');
   await build({
@@ -161,6 +198,20 @@ async function main(): Promise<number> {
   log(`extension under test: ${extension.dir}${extension.vsix ? ` (UI test installs ${path.relative(repo, extension.vsix)})` : ' (loaded from its folder)'}`);
   const suite = await bundleSuite();
   const workspace = await workspaceWithApp();
+  // The quick fix test's copy starts while code-server and the first tests run.
+  let copy: Copy | undefined;
+  const copyStarted = only === undefined || only === 'quick-fix' ? exampleCopy().then((c) => (copy = c)) : undefined;
+  copyStarted?.then(
+    (c) => log(`copy of ${QUICK_FIX.example} in ${c.dir}, compose project ${c.project}, at ${c.baseUrl}`),
+    () => undefined,
+  );
+  const stopCopy = async () => {
+    await copyStarted?.catch(() => undefined);
+    if (!copy) return;
+    log(`removing the copy ${copy.project}`);
+    await Promise.resolve(copy.stop()).catch((err: Error) => log(`removing the copy failed: ${err.message}`));
+    copy = undefined;
+  };
   // Each wait inside the extension host gets half the step limit, so its own, more telling,
   // error arrives before the harness gives up on the exit code.
   const expect = expectationFor(workspace.folder, Math.floor(timeoutMs / 2));
@@ -176,12 +227,16 @@ async function main(): Promise<number> {
   let server: CodeServer | undefined;
   let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   let memory: MemoryReport | undefined;
+  let serverGroup: ReturnType<typeof watchProcessGroup> | undefined;
   const offLoopback: string[] = [];
+  const pendingOffLoopback = new Set<Request>();
   try {
     let s = Date.now();
     const interrupted = (signal: NodeJS.Signals) => {
       log(`${signal}: stopping code-server, Chromium and the example`);
-      void Promise.allSettled([browser?.close(), server?.stop(), workspace.stop()]).then(() => process.exit(130));
+      void Promise.allSettled([browser?.close(), server?.stop(), workspace.stop(), stopCopy()])
+        .then(() => serverGroup && removeLeftovers(findLeftovers(serverGroup.pids)))
+        .finally(() => process.exit(130));
     };
     process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
     server = await startCodeServer({
@@ -195,19 +250,32 @@ async function main(): Promise<number> {
       },
     });
     log(`code-server listening at ${server.url} in ${((Date.now() - s) / 1000).toFixed(1)} s`);
+    serverGroup = watchProcessGroup(server.pid);
     s = Date.now();
     browser = await launchChromium(timeoutMs);
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-    context.on('request', (req) => {
+    const offLoopbackRequest = (req: Request) => {
       const u = new URL(req.url());
-      if (/^(https?|wss?):$/.test(u.protocol) && !['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)) {
-        offLoopback.push(`${req.method()} ${req.url()}`);
-        log(`  request off loopback: ${req.method()} ${req.url()}`);
-      }
+      return /^(https?|wss?):$/.test(u.protocol) && !['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
+    };
+    const flag = (req: Request, how: string) => {
+      offLoopback.push(`${req.method()} ${req.url()} (${how})`);
+      log(`  request off loopback: ${req.method()} ${req.url()} (${how})`);
+    };
+    // A webview loads its own resources from a placeholder https origin that its service worker
+    // answers from the workbench, inside the browser; any other answer came from the network.
+    context.on('request', (req) => offLoopbackRequest(req) && pendingOffLoopback.add(req));
+    context.on('requestfinished', (req) => {
+      if (!pendingOffLoopback.delete(req)) return;
+      void req.response().then(
+        (res) => (res?.fromServiceWorker() ? undefined : flag(req, `answered with ${res?.status() ?? 'nothing'}`)),
+        () => flag(req, 'no response'),
+      );
     });
+    context.on('requestfailed', (req) => pendingOffLoopback.delete(req) && flag(req, `failed: ${req.failure()?.errorText ?? '?'}`));
     log(`Chromium up in ${((Date.now() - s) / 1000).toFixed(1)} s`);
 
-    if (only !== 'ui') {
+    if (only === undefined || only === 'extension-host') {
       s = Date.now();
       log('extension-host tests: start');
       try {
@@ -228,7 +296,7 @@ async function main(): Promise<number> {
       }
     }
 
-    if (only !== 'extension-host') {
+    if (only === undefined || only === 'ui') {
       s = Date.now();
       log('UI test: start');
       try {
@@ -251,6 +319,34 @@ async function main(): Promise<number> {
         outcomes.push({ name: 'UI test', ok: false, seconds: (Date.now() - s) / 1000, detail: (err as Error).message });
       }
     }
+    if (copyStarted) {
+      s = Date.now();
+      log('quick fix test: start');
+      try {
+        const c = await copyStarted;
+        const fault = faultFor(c.dir, QUICK_FIX.signal);
+        const before = expect.scenarios;
+        if (!before) throw new Error(`${path.join(c.dir, 'FAULTS.md')}: no "before repair" table of scenarios`);
+        const r = await runQuickFixTest(
+          context,
+          { url: server.url, workspace: c.dir, extensionDevelopmentPath: extension.vsix ? undefined : extension.dir },
+          {
+            ...QUICK_FIX,
+            fault,
+            before: { passed: before.filter((x) => x.passed).length, total: before.length },
+            timeoutMs,
+            log,
+            screenshot,
+          },
+        );
+        log(`  light bulb: ${r.menu.join(' | ')}`);
+        for (const line of r.preview) log(`  preview:    ${line}`);
+        log(`  timings:    ${Object.entries(r.timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join('; ')}`);
+        outcomes.push(...r.checks);
+      } catch (err) {
+        outcomes.push({ name: 'quick fix test', ok: false, seconds: (Date.now() - s) / 1000, detail: (err as Error).message });
+      }
+    }
     if (configBefore) {
       const after = existsSync(configFile) ? readFileSync(configFile) : undefined;
       // Put the workspace back as it was, whatever went wrong.
@@ -265,6 +361,7 @@ async function main(): Promise<number> {
             : `${configBefore.length} → ${after.length} bytes${Buffer.compare(configBefore, after) === 0 ? ', byte-identical' : ', CHANGED (restored)'}`,
       });
     }
+    for (const req of pendingOffLoopback) flag(req, 'never finished');
     outcomes.push({
       name: 'no browser traffic off loopback',
       ok: offLoopback.length === 0,
@@ -276,8 +373,23 @@ async function main(): Promise<number> {
   } finally {
     await browser?.close().catch(() => undefined);
     if (server && outcomes.some((o) => !o.ok)) log(`code-server output (last 4000 chars):\n${server.output().slice(-4000)}`);
+    serverGroup?.stop();
     await server?.stop();
+    if (serverGroup) {
+      // A language server stopped with the editor must not leave a validation sandbox running.
+      const left = findLeftovers(serverGroup.pids);
+      const failed = removeLeftovers(left);
+      outcomes.push({
+        name: 'no validation sandbox left behind',
+        ok: left.length === 0,
+        seconds: 0,
+        detail: left.length
+          ? `left after the editor stopped (removed now${failed.length ? `, except ${failed.join('; ')}` : ''}): ${left.map((l) => `${l.kind} ${l.name}`).join(', ')}`
+          : `none (${serverGroup.pids.size} editor processes watched)`,
+      });
+    }
     rmSync(snapshotAck, { force: true });
+    await stopCopy();
     await workspace.stop().catch((err: Error) => log(`stopping the example failed: ${err.message}`));
   }
 

@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 
-test('extension-host and UI tests in a real VS Code (code-server + Chromium)', { timeout: 30 * 60_000 }, async (t) => {
+test('extension-host, UI and quick fix tests in a real VS Code (code-server + Chromium)', { timeout: 30 * 60_000 }, async (t) => {
   const entry = path.join(__dirname, 'run.ts');
   const child = spawn(process.execPath, ['--import', 'tsx', entry], { stdio: ['ignore', 'inherit', 'inherit'] });
-  // On a test timeout or cancel, run.ts stops code-server, Chromium and the app on SIGTERM.
+  // On a test timeout or cancel, run.ts stops code-server, Chromium, the app and its copy on SIGTERM.
   t.signal.addEventListener('abort', () => child.kill('SIGTERM'));
   const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
   assert.equal(code, 0, 'test/e2e/run.ts failed; see its output above and the screenshots in test-results/e2e/');

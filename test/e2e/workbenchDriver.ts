@@ -44,6 +44,18 @@ export async function openProblems(page: Page): Promise<Locator> {
   return panel;
 }
 
+/**
+ * Types `text` into the Problems panel's filter box (an empty text clears it) and returns the
+ * panel. Filtered, the list is short enough to be rendered whole, so rows can be counted.
+ */
+export async function filterProblems(page: Page, text: string): Promise<Locator> {
+  const panel = await openProblems(page);
+  const input = page.locator('.part.panel').getByPlaceholder(/^Filter \(e\.g\./).first();
+  await input.waitFor({ state: 'visible' });
+  await input.fill(text);
+  return panel;
+}
+
 /** The lines an editor renders (only those in view), top to bottom. */
 export async function visibleLines(editor: Locator): Promise<string[]> {
   const lines = await editor.locator('.view-lines .view-line').evaluateAll((els) =>
