@@ -26,7 +26,7 @@ import {
   type WorkspaceEdit,
 } from 'vscode-languageserver-protocol/node';
 import { applyTextEdits } from '../../server/src/lsp/minimalEdits';
-import { ApplyFixCommand, FixesPlannedNotification, RollbackLastFixCommand, RunSmokeCommand } from '../../server/src/protocol';
+import { ApplyFixCommand, FixesPlannedNotification, RepairFailuresCommand, RollbackLastFixCommand, RunSmokeCommand } from '../../server/src/protocol';
 import { freePort } from '../setup/net';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -362,5 +362,25 @@ describe('fixes in the editor (language server over stdio)', { timeout: 300_000 
     const again = RollbackLastFixCommand.resultSchema.parse(await editor.command(RollbackLastFixCommand.id));
     assert.equal(!again.ok && again.code, 'noCheckpoint');
     assert.equal(readdirSync(path.join(ws, '.smoke-repair/runs')).length, 1);
+  });
+
+  it('Repair Failures applies every safe validated fix, hands the needs-review one to a person, and says why the rest has none', async () => {
+    const planned = editor.planned.length;
+    const before = RunSmokeCommand.resultSchema.parse(await editor.command(RunSmokeCommand.id));
+    assert.ok(before.ok);
+    await editor.until(() => editor.planned.length > planned, 'planning after the new run', 120_000);
+    const result = RepairFailuresCommand.resultSchema.parse(await editor.command(RepairFailuresCommand.id));
+    assert.ok(result.ok, result.message);
+    assert.equal(result.passRateBefore, before.passRate);
+    assert.deepEqual(result.applied.map((a) => a.title), ['Apply fix: import uuid in app/tokens.py (safe, validated)']);
+    assert.equal(result.needsReview.length, 1);
+    assert.match(result.needsReview[0]!.title, /app\/auth\.py \(needs review\)$/);
+    assert.ok(result.needsReview[0]!.reasons.some((r) => /danger score \d+/.test(r)), result.needsReview[0]!.reasons.join('; '));
+    assert.equal(result.skipped.length, 1);
+    assert.match(result.skipped[0]!.reason, /no plan/);
+    assert.match(readFileSync(path.join(ws, 'app/tokens.py'), 'utf8'), /\nimport uuid\n/, 'the safe fix is on disk');
+    assert.doesNotMatch(readFileSync(path.join(ws, 'app/auth.py'), 'utf8'), /=\s*None\)/, 'the needs-review fix is not written without a yes');
+    const after = RunSmokeCommand.resultSchema.parse(await editor.command(RunSmokeCommand.id));
+    assert.ok(after.ok && before.ok && after.passed === before.passed + 1, `passed ${before.ok && before.passed} → ${after.ok && after.passed}`);
   });
 });
