@@ -7,10 +7,9 @@ import { runSmoke } from '../../server/src/engine';
 import { freePort } from '../setup/net';
 
 
-test('traces of overlapping requests are pinned by re-running each failing scenario alone', async () => {
+function overlapWorkspace(port: number, smoke: string[]): string {
   const workspace = mkdtempSync(path.join(tmpdir(), 'smoke-overlap-'));
   cpSync(path.join(__dirname, '..', 'fixtures', 'apps', 'overlap', 'app.py'), path.join(workspace, 'app.py'));
-  const port = await freePort();
   writeFileSync(
     path.join(workspace, 'smoke-repair.yaml'),
     [
@@ -20,7 +19,7 @@ test('traces of overlapping requests are pinned by re-running each failing scena
       '  process:',
       `    command: python3 app.py ${port}`,
       'smoke:',
-      '  concurrency: 4',
+      ...smoke.map((l) => `  ${l}`),
       'scenarios:',
       '  - { name: alpha, request: { method: GET, path: /alpha } }',
       '  - { name: beta, request: { method: GET, path: /beta } }',
@@ -28,6 +27,11 @@ test('traces of overlapping requests are pinned by re-running each failing scena
       '',
     ].join('\n'),
   );
+  return workspace;
+}
+
+test('traces of overlapping requests are pinned by re-running each failing scenario alone', async () => {
+  const workspace = overlapWorkspace(await freePort(), ['concurrency: 4']);
   const messages: string[] = [];
   const report = await runSmoke({ workspace, progress: { report: (m) => messages.push(m) } });
   assert.equal(report.passed, 1);
@@ -45,4 +49,13 @@ test('traces of overlapping requests are pinned by re-running each failing scena
   assert.equal(beta.trace?.exceptionClass, 'ValueError');
   assert.deepEqual([beta.location?.file, beta.location?.line], ['app.py', 14]);
   assert.equal(beta.strategy, 'SERVICE');
+});
+
+test('at most smoke.pinLimit failures are re-run alone; the run says how many were left', async () => {
+  const workspace = overlapWorkspace(await freePort(), ['concurrency: 4', 'pinLimit: 1']);
+  const messages: string[] = [];
+  const report = await runSmoke({ workspace, progress: { report: (m) => messages.push(m) } });
+  assert.equal(report.violations.filter((v) => v.pinned).length, 1);
+  assert.equal(report.violations.filter((v) => !v.trace).length, 1, 'the other keeps no trace rather than a guessed one');
+  assert.ok(messages.some((m) => /1 more left unpinned: smoke\.pinLimit is 1/.test(m)), messages.join('\n'));
 });

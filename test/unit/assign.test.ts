@@ -70,3 +70,26 @@ test('when windows overlap, the access-log line after a trace names its request'
   assert.equal(assigned.get('a')?.exceptionClass, 'KeyError');
   assert.deepEqual(ambiguous, []);
 });
+
+test('requests that ran one after the other: each trace goes to the latest that had started', () => {
+  const a = result('a', 500, 1000, 1010);
+  const b = result('b', 500, 1020, 1030);
+  const { assigned, ambiguous } = assignTraces([a, b], [
+    { trace: trace('KeyError'), time: 1012 },
+    { trace: trace('NameError'), time: 1032 },
+  ], 250);
+  assert.equal(assigned.get('a')?.exceptionClass, 'KeyError');
+  assert.equal(assigned.get('b')?.exceptionClass, 'NameError');
+  assert.deepEqual(ambiguous, []);
+});
+
+test('requests in flight together stay ambiguous without an access log', () => {
+  const a = result('a', 500, 1000, 1040);
+  const b = result('b', 500, 1010, 1030);
+  const { assigned, ambiguous } = assignTraces([a, b], [
+    { trace: trace('KeyError'), time: 1035 },
+    { trace: trace('NameError'), time: 1041 },
+  ], 250);
+  assert.equal(assigned.size, 0);
+  assert.deepEqual(ambiguous.map((r) => r.scenarioId), ['a', 'b']);
+});

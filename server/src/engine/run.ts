@@ -154,8 +154,16 @@ async function explainFailures(input: ExplainInput): Promise<Violation[]> {
     for (const r of failing) excerpts.set(r.scenarioId, excerpt(lines, r.startedAt - 50, r.endedAt + LOG_SLACK_MS));
 
     if (ambiguous.length && config.smoke.pinTraces) {
-      progress.report(`Re-running ${ambiguous.length} failing scenario${ambiguous.length === 1 ? '' : 's'} one at a time to pin traces`, 0.86);
-      for (const r of ambiguous) {
+      const pinning = ambiguous.slice(0, config.smoke.pinLimit);
+      const left = ambiguous.length - pinning.length;
+      progress.report(
+        `Re-running ${pinning.length} failing scenario${pinning.length === 1 ? '' : 's'} one at a time to pin traces` +
+          (left ? ` (${left} more left unpinned: smoke.pinLimit is ${config.smoke.pinLimit})` : ''),
+        0.86,
+      );
+      for (const [i, r] of pinning.entries()) {
+        input.signal?.throwIfAborted();
+        progress.report(`Pinning ${i + 1}/${pinning.length}: ${r.method} ${r.path}`, 0.86 + 0.05 * (i / pinning.length));
         const again = await rerunAlone(input, r);
         if (!again) continue;
         await settle(again.endedAt + LOG_SLACK_MS);

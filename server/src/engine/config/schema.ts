@@ -169,8 +169,10 @@ export const configSchema = z.strictObject({
       retries: z.number().int().min(0).max(5).default(1),
       /** Re-run failing scenarios one at a time when concurrent requests make log windows overlap. */
       pinTraces: z.boolean().default(true),
+      /** At most this many ambiguous failures are re-run alone; the rest keep no trace (their place falls back to the route handler). */
+      pinLimit: z.number().int().min(0).max(10_000).default(25),
     })
-    .default({ concurrency: 8, timeoutMs: 10_000, retries: 1, pinTraces: true }),
+    .default({ concurrency: 8, timeoutMs: 10_000, retries: 1, pinTraces: true, pinLimit: 25 }),
   scenarios: z.array(scenarioSchema).default([]),
   /** Sandbox validation of patches; optional, every key has a default. */
   validation: validationSchema.optional(),

@@ -12,7 +12,8 @@ const ACCESS_LOG_MS = 300;
 /**
  * Tie each trace to the failing request whose time window holds it. When windows overlap, the
  * access-log line the server writes next to the trace (`"POST /orders/2/pay HTTP/1.1" 500`) settles
- * which request it was: the request named by the line nearest to the trace wins. A request still
+ * which request it was: the request named by the line nearest to the trace wins; among requests
+ * that ran one after the other, the trace goes to the latest that had started. A request still
  * not settled (several traces, one trace that fits several requests, or a 5xx with no trace seen) is
  * ambiguous: those are re-run one at a time. Only answers that a server error explains are
  * candidates (5xx, or no answer at all).
@@ -55,8 +56,26 @@ export function assignTraces(
       taken.add(t);
     }
   }
+  // Requests that did not overlap in time (one after the other, as in a chain): a trace belongs to
+  // the latest of them that had started when it was logged.
+  for (const t of traces) {
+    if (taken.has(t)) continue;
+    const fits = candidates.filter((r) => !assigned.has(r.scenarioId) && inWindow(r, t));
+    if (fits.length === 0 || !disjoint(fits)) continue;
+    const started = fits.filter((r) => r.startedAt <= t.time).sort((a, b) => b.startedAt - a.startedAt)[0];
+    if (started) {
+      assigned.set(started.scenarioId, t.trace);
+      taken.add(t);
+    }
+  }
   const ambiguous = candidates.filter((r) => !assigned.has(r.scenarioId) && (r.status >= 500 || traces.some((t) => !taken.has(t) && inWindow(r, t))));
   return { assigned, ambiguous };
+}
+
+/** Whether no two of these requests were in flight at the same time. */
+function disjoint(requests: ScenarioResult[]): boolean {
+  const sorted = [...requests].sort((a, b) => a.startedAt - b.startedAt);
+  return sorted.every((r, i) => i === 0 || sorted[i - 1].endedAt <= r.startedAt);
 }
 
 /** How far in time from `time` the nearest log line naming this request's method, concrete path and status stands. */
