@@ -19,7 +19,7 @@
  *   SMOKE_REPAIR_E2E_VSIX        a .vsix for the UI test (default: dist/smoke-repair.vsix when current)
  *   SMOKE_REPAIR_E2E_TIMEOUT_MS  per-step limit (default 600000: a busy host can take minutes)
  *   SMOKE_REPAIR_E2E_ONLY        "extension-host", "ui" or "quick-fix"
- *   SMOKE_REPAIR_E2E_KEEP_APP=1  leave the example app running at the end
+ *   SMOKE_REPAIR_E2E_KEEP_APP=1  leave the example app running at the end (one already running is always left running)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -123,12 +123,14 @@ async function workspaceWithApp(): Promise<Workspace> {
   };
   log('starting Docker and the shop-api example');
   await ensureDocker();
+  // An example that was already running (other suites, the demo, a developer) stays running.
+  const wasUp = await fetch('http://127.0.0.1:8000/health').then((r) => r.ok, () => false);
   const app = AppInfo.parse(await ensureExampleUp('shop-api'));
   log(`shop-api is up at ${app.baseUrl} (compose project ${app.project}, service ${app.service})`);
   return {
     folder,
     stop: async () => {
-      if (process.env.SMOKE_REPAIR_E2E_KEEP_APP === '1') return;
+      if (process.env.SMOKE_REPAIR_E2E_KEEP_APP === '1' || wasUp) return;
       log('stopping the shop-api example');
       await stopExample('shop-api');
     },
