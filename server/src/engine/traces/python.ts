@@ -61,7 +61,6 @@ class PythonReader implements TraceReader {
   /** Whether the last frame still waits for its source line. */
   private wantCode = false;
   private group: boolean;
-  private groupMembers = false;
 
   constructor(
     first: string,
@@ -118,7 +117,6 @@ class PythonReader implements TraceReader {
         this.text.add(raw);
         // `+-+---- 1 ----` opens the members; `+------------` alone closes the group.
         if (/\d/.test(line)) {
-          this.groupMembers = true;
           this.state = 'chain';
           this.pendingRelation = 'context';
         }

@@ -1,13 +1,14 @@
 import * as path from 'node:path';
-import { validationSchema, type SmokeConfig } from '../config/schema';
-import { silentProgress, type Progress, type SmokeReport, type Violation } from '../model';
-import type { Patch, ValidationResult, ValidationStep } from '../repair/types';
+import { validationSchema } from '../config/schema';
+import { silentProgress } from '../model';
+import type { ValidationResult, ValidationStep } from '../repair/types';
 import { checkApplies } from './apply';
 import { runChecks } from './commands';
 import { formatProblem, moduleTypeResolver, parseFiles } from './parse';
 import { createSandbox } from './sandbox';
 import { runScenarioStep } from './scenarios';
 import { skippedStep, timedStep } from './step';
+import type { ValidateInput } from '../repair/validator';
 
 /**
  * Sandbox validation of a patch (DESIGN step 7): apply → parse → checks → scenarios, each passed,
@@ -27,15 +28,8 @@ export { removeValidationLeftovers } from './leftovers';
 export { madeValidationContainers } from './dockerApp';
 export { withEarlierSteps } from './scenarios';
 
-export interface ValidatePatchInput {
-  workspace: string;
-  config: SmokeConfig;
-  report: SmokeReport;
-  violation: Violation;
-  patch: Patch;
-  signal?: AbortSignal;
-  progress?: Progress;
-}
+/** What `validatePatch` needs: the repair pipeline's validator contract. */
+export type ValidatePatchInput = ValidateInput;
 
 export async function validatePatch(input: ValidatePatchInput): Promise<ValidationResult> {
   const workspace = path.resolve(input.workspace);
