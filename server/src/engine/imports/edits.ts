@@ -87,3 +87,53 @@ export function rewriteList(
   });
   return { start: items[0].start, end: listEnd, text: text + suffix };
 }
+
+/** A request that cannot be carried out on this text, with the 1-based line it concerns. */
+export class ImportEditError extends Error {
+  constructor(
+    message: string,
+    readonly line?: number,
+  ) {
+    super(message);
+    this.name = 'ImportEditError';
+  }
+}
+
+/** An import statement as the removers see it: where it stands and the names it binds. */
+export interface BindingStatement {
+  line: number;
+  endLine: number;
+  names: ReadonlyArray<{ bound: string; used: boolean }>;
+}
+
+/**
+ * Which names of which statements to remove: every statement binding one of `names` (only those
+ * spanning `line`, when given). Throws ImportEditError for a name no statement binds there, one that
+ * is used, or one `leftAlone` gives a reason for.
+ */
+export function selectRemovals<S extends BindingStatement>(
+  statements: readonly S[],
+  names: readonly string[],
+  line: number | undefined,
+  leftAlone: (name: S['names'][number]) => string | undefined,
+  usedMessage: string,
+): Map<S, Set<number>> {
+  const candidates = statements.filter((s) => line === undefined || (s.line <= line && line <= s.endLine));
+  const remove = new Map<S, Set<number>>();
+  for (const name of [...new Set(names)]) {
+    let found = false;
+    for (const s of candidates) {
+      s.names.forEach((n, i) => {
+        if (n.bound !== name) return;
+        found = true;
+        const why = leftAlone(n);
+        if (why) throw new ImportEditError(`"${name}" is left alone (${why})`, s.line);
+        if (n.used) throw new ImportEditError(`"${name}" ${usedMessage}`, s.line);
+        if (!remove.has(s)) remove.set(s, new Set());
+        remove.get(s)!.add(i);
+      });
+    }
+    if (!found) throw new ImportEditError(`no import binds "${name}"${line !== undefined ? ` on line ${line}` : ''}`, line);
+  }
+  return remove;
+}

@@ -1,5 +1,5 @@
-import { applyEdits, lineEnding, lineOf, lineStart, nextLineStart, rewriteList, type Span, type TextEdit } from './edits';
-import { ImportEditError } from './python';
+import { applyEdits, ImportEditError, lineEnding, lineOf, lineStart, nextLineStart, rewriteList, selectRemovals, type Span, type TextEdit } from './edits';
+
 import { tokenize, type Token } from './js-tokens';
 
 /**
@@ -239,21 +239,7 @@ export function unusedJsNames(analysis: JsAnalysis): Array<{ bound: string; line
 
 /** Removes the named bindings (only from statements spanning `line`, when given). */
 export function removeJsNames(source: string, analysis: JsAnalysis, names: string[], line?: number): string {
-  const candidates = analysis.imports.filter((imp) => line === undefined || (imp.line <= line && line <= imp.endLine));
-  const remove = new Map<JsImport, Set<number>>();
-  for (const name of [...new Set(names)]) {
-    let found = false;
-    for (const imp of candidates) {
-      imp.names.forEach((n, i) => {
-        if (n.bound !== name) return;
-        found = true;
-        if (n.used) throw new ImportEditError(`"${name}" is used; removing it would break the module`, imp.line);
-        if (!remove.has(imp)) remove.set(imp, new Set());
-        remove.get(imp)!.add(i);
-      });
-    }
-    if (!found) throw new ImportEditError(`no import binds "${name}"${line !== undefined ? ` on line ${line}` : ''}`, line);
-  }
+  const remove = selectRemovals(analysis.imports, names, line, () => undefined, 'is used; removing it would break the module');
   const edits: TextEdit[] = [];
   for (const [imp, gone] of remove) {
     if (gone.size === imp.names.length) {

@@ -1,4 +1,4 @@
-import { applyEdits, lineEnding, lineOf, lineStart, nextLineStart, rewriteList, type TextEdit } from './edits';
+import { applyEdits, ImportEditError, lineEnding, lineOf, lineStart, nextLineStart, rewriteList, selectRemovals, type TextEdit } from './edits';
 import { runPythonAst, type PythonAstOptions, type PythonImportStatement } from './python-ast';
 
 /**
@@ -76,16 +76,7 @@ export function moduleOf(imp: PythonImport, n: PythonImportName): string {
   return imp.kind === 'import' ? n.name : '.'.repeat(imp.level) + imp.module;
 }
 
-/** A request that cannot be carried out on this text, with the 1-based line it concerns. */
-export class ImportEditError extends Error {
-  constructor(
-    message: string,
-    readonly line?: number,
-  ) {
-    super(message);
-    this.name = 'ImportEditError';
-  }
-}
+export { ImportEditError } from './edits';
 
 /**
  * Removes the named bindings. With `line`, only the statements spanning that line are considered.
@@ -93,22 +84,7 @@ export class ImportEditError extends Error {
  */
 export function removePythonNames(source: string, analysis: PythonAnalysis, names: string[], line?: number): string {
   if (!analysis.ok) throw new ImportEditError(`the file does not parse: ${analysis.message}`, analysis.line);
-  const candidates = analysis.imports.filter((imp) => line === undefined || (imp.line <= line && line <= imp.endLine));
-  const remove = new Map<PythonImport, Set<number>>();
-  for (const name of [...new Set(names)]) {
-    let found = false;
-    for (const imp of candidates) {
-      imp.names.forEach((n, i) => {
-        if (n.bound !== name) return;
-        found = true;
-        if (n.keep) throw new ImportEditError(`"${name}" is left alone (${describeKeep(n.keep)})`, imp.line);
-        if (n.used) throw new ImportEditError(`"${name}" is used in its scope; removing it would break the module`, imp.line);
-        if (!remove.has(imp)) remove.set(imp, new Set());
-        remove.get(imp)!.add(i);
-      });
-    }
-    if (!found) throw new ImportEditError(`no import binds "${name}"${line !== undefined ? ` on line ${line}` : ''}`, line);
-  }
+  const remove = selectRemovals(analysis.imports, names, line, (n) => (n.keep ? describeKeep(n.keep) : undefined), 'is used in its scope; removing it would break the module');
   const edits: TextEdit[] = [];
   for (const [imp, gone] of remove) {
     if (gone.size === imp.names.length) edits.push(deleteStatement(source, imp));
