@@ -14,20 +14,12 @@
  * Budget (DESIGN): p99 under 20 ms; server resident memory under 150 MB. `SERVER_NODE_ARGS` adds
  * node flags to the server process (a heap limit shows how much of the RSS is live data).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import {
-  createProtocolConnection,
-  StreamMessageReader,
-  StreamMessageWriter,
-  type CodeAction,
-  type Diagnostic,
-  type ProtocolConnection,
-} from 'vscode-languageserver-protocol/node';
-import { FixesPlannedNotification, RunSmokeCommand } from '../server/src/protocol';
+import type { CodeAction, Diagnostic } from 'vscode-languageserver-protocol/node';
+import { buildServer, editorCapabilities, LspEditor, processAppConfig, type ScenarioLines } from '../test/setup/lspEditor';
 import { freePort } from '../test/setup/net';
 
 const SCENARIOS = Number(process.argv[2] ?? 1000);
@@ -35,8 +27,6 @@ const REQUESTS = Number(process.argv[3] ?? 2000);
 const FILES = Number(process.argv[4] ?? 4);
 /** Extra node flags for the server process, e.g. SERVER_NODE_ARGS="--max-old-space-size=64". */
 const SERVER_NODE_ARGS = (process.env.SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-const root = path.resolve(import.meta.dirname, '..');
-const serverJs = path.join(root, 'dist/server.js');
 
 // ---------------------------------------------------------------- the app under test
 
@@ -94,96 +84,22 @@ if __name__ == "__main__":
 `;
 
 function configText(port: number): string {
-  const out = [
-    'version: 1',
-    'app:',
-    `  baseUrl: http://127.0.0.1:${port}`,
-    '  health: /health',
-    '  healthTimeoutMs: 15000',
-    '  process:',
-    '    command: python3 -u app/main.py',
-    `    env: { PORT: "${port}" }`,
-    '    start: true',
-    'smoke:',
-    '  concurrency: 1',
-    '  retries: 0',
-    'validation:',
-    '  scenarios: false',
-    'scenarios:',
-    '  - name: health',
-    '    request: { method: GET, path: /health }',
-    '    expect: { status: 200 }',
-  ];
-  for (let n = 0; n < SCENARIOS; n++) out.push(`  - name: s${n}`, `    request: { method: GET, path: /s/${n} }`, '    expect: { status: 200 }');
-  return `${out.join('\n')}\n`;
+  const scenarios: ScenarioLines[] = [{ name: 'health', method: 'GET', path: '/health', status: 200 }];
+  for (let n = 0; n < SCENARIOS; n++) scenarios.push({ name: `s${n}`, method: 'GET', path: `/s/${n}`, status: 200 });
+  return processAppConfig(port, { concurrency: 1, sections: ['validation:', '  scenarios: false'], scenarios });
 }
 
 // ---------------------------------------------------------------- the editor side
 
-class Client {
-  readonly diagnostics = new Map<string, Diagnostic[]>();
-  planned?: FixesPlannedNotification.Params;
-  readonly log: string[] = [];
-  readonly conn: ProtocolConnection;
-  readonly child: ChildProcess;
-
-  constructor() {
-    this.child = spawn(process.execPath, [...SERVER_NODE_ARGS, serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child.stderr!.on('data', (d) => this.log.push(String(d)));
-    this.conn = createProtocolConnection(new StreamMessageReader(this.child.stdout!), new StreamMessageWriter(this.child.stdin!));
-    this.conn.onRequest('window/workDoneProgress/create', () => null);
-    this.conn.onNotification('$/progress', () => undefined);
-    this.conn.onNotification('window/logMessage', (p: { message: string }) => void this.log.push(p.message));
-    this.conn.onNotification('textDocument/publishDiagnostics', (p: { uri: string; diagnostics: Diagnostic[] }) => void this.diagnostics.set(p.uri, p.diagnostics));
-    this.conn.onNotification(FixesPlannedNotification.method, (p: FixesPlannedNotification.Params) => void (this.planned = p));
-    this.conn.listen();
-  }
-
-  async initialize(folder: string): Promise<void> {
-    const uri = pathToFileURL(folder).href;
-    await this.conn.sendRequest('initialize', {
-      processId: process.pid,
-      rootUri: uri,
-      workspaceFolders: [{ uri, name: path.basename(folder) }],
-      capabilities: {
-        window: { workDoneProgress: true },
-        workspace: { workspaceFolders: true, applyEdit: true, workspaceEdit: { documentChanges: true } },
-        textDocument: {
-          publishDiagnostics: { relatedInformation: true, codeDescriptionSupport: true, dataSupport: true },
-          codeAction: {
-            codeActionLiteralSupport: { codeActionKind: { valueSet: ['quickfix', 'source', 'source.fixAll'] } },
-            isPreferredSupport: true,
-            disabledSupport: true,
-            dataSupport: true,
-            resolveSupport: { properties: ['edit'] },
-          },
-        },
-      },
-    });
-    await this.conn.sendNotification('initialized', {});
-  }
-
-  async until<T>(check: () => T | undefined | false, what: string, ms: number): Promise<T> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const v = check();
-      if (v) return v;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}\nserver log:\n${this.log.slice(-20).join('\n')}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-
-  async close(): Promise<void> {
-    try {
-      await Promise.race([this.conn.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 5000))]);
-      await this.conn.sendNotification('exit');
-    } catch {
-      /* already gone */
-    }
-    await Promise.race([new Promise((r) => this.child.once('exit', r)), new Promise((r) => setTimeout(r, 5000))]);
-    if (this.child.exitCode === null) this.child.kill();
-    this.conn.dispose();
-  }
+function newClient(): LspEditor {
+  return new LspEditor({
+    nodeArgs: SERVER_NODE_ARGS,
+    capabilities: editorCapabilities({ documentChanges: true }),
+    pollMs: 20,
+    logTail: 20,
+    shutdownMs: 5000,
+    exitMs: 5000,
+  });
 }
 
 /** VmHWM (peak) and VmRSS (now) of a process, in MB. */
@@ -207,11 +123,10 @@ async function main(): Promise<void> {
   const env = SERVER_NODE_ARGS.length ? `SERVER_NODE_ARGS="${SERVER_NODE_ARGS.join(' ')}" ` : '';
   console.log(`command: ${env}node --import tsx bench/codeActions.bench.ts${args.length ? ` ${args.join(' ')}` : ''}`);
   console.log(`machine: ${cpus()[0]?.model ?? 'unknown cpu'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, node ${process.version}`);
-  const build = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}\n${build.stderr}`);
+  buildServer();
 
   const ws = mkdtempSync(path.join(tmpdir(), 'codeactions-bench-'));
-  let client: Client | undefined;
+  let client: LspEditor | undefined;
   try {
     mkdirSync(path.join(ws, 'app'));
     writeFileSync(path.join(ws, 'app/__init__.py'), '');
@@ -219,14 +134,14 @@ async function main(): Promise<void> {
     for (let i = 0; i < FILES; i++) writeFileSync(path.join(ws, `app/part${i}.py`), handlerFile(i));
     writeFileSync(path.join(ws, 'smoke-repair.yaml'), configText(await freePort()));
 
-    client = new Client();
+    client = newClient();
     const c = client;
     await c.initialize(ws);
     const pid = c.child.pid!;
     const idle = memoryOf(pid);
 
     let t0 = performance.now();
-    const result = RunSmokeCommand.resultSchema.parse(await c.conn.sendRequest('workspace/executeCommand', { command: RunSmokeCommand.id, arguments: [] }));
+    const result = await c.runSmoke();
     const runMs = performance.now() - t0;
     if (!result.ok) throw new Error(`the run failed: ${JSON.stringify(result)}`);
     const partUris = Array.from({ length: FILES }, (_, i) => pathToFileURL(path.join(ws, `app/part${i}.py`)).href);
@@ -236,9 +151,7 @@ async function main(): Promise<void> {
     const afterRun = memoryOf(pid);
     console.log(`run: ${result.violations} violations of ${result.total} scenarios in ${runMs.toFixed(0)} ms; ${count()} diagnostics in ${FILES} files after ${diagnosticsMs.toFixed(0)} ms`);
 
-    for (const [i, uri] of partUris.entries()) {
-      await c.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text: readFileSync(path.join(ws, `app/part${i}.py`), 'utf8') } });
-    }
+    for (const uri of partUris) await c.open(uri, 1);
     const all: Array<{ uri: string; d: Diagnostic }> = partUris.flatMap((uri) => (c.diagnostics.get(uri) ?? []).map((d) => ({ uri, d })));
 
     let seed = 42;
@@ -261,9 +174,9 @@ async function main(): Promise<void> {
     // While planning runs: up to half the requests, as long as planning lasts.
     const during: number[] = [];
     const half = Math.floor(REQUESTS / 2);
-    while (!c.planned && during.length < half) during.push(await ask());
+    while (c.planned.length === 0 && during.length < half) during.push(await ask());
     const askedDuring = during.length;
-    const planned = await c.until(() => c.planned, 'planning to finish', 1_800_000);
+    const planned = await c.until(() => c.planned.at(-1), 'planning to finish', 1_800_000);
     const planningMs = performance.now() - t0 - runMs;
     const after: number[] = [];
     while (during.length + after.length < REQUESTS) after.push(await ask());

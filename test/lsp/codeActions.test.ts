@@ -8,220 +8,43 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import {
-  createProtocolConnection,
-  StreamMessageReader,
-  StreamMessageWriter,
-  type AnnotatedTextEdit,
-  type CodeAction,
-  type Diagnostic,
-  type ProtocolConnection,
-  type TextDocumentEdit,
-  type TextEdit,
-  type WorkspaceEdit,
-} from 'vscode-languageserver-protocol/node';
+import type { AnnotatedTextEdit, CodeAction, TextDocumentEdit, TextEdit } from 'vscode-languageserver-protocol/node';
 import { applyTextEdits } from '../../server/src/lsp/minimalEdits';
-import { ApplyFixCommand, FixesPlannedNotification, RepairFailuresCommand, RollbackLastFixCommand, RunSmokeCommand } from '../../server/src/protocol';
+import { ApplyFixCommand, RepairFailuresCommand, RollbackLastFixCommand, RunSmokeCommand } from '../../server/src/protocol';
+import { buildServer, LspEditor, processAppConfig } from '../setup/lspEditor';
 import { freePort } from '../setup/net';
 
-const root = path.resolve(import.meta.dirname, '../..');
-const serverJs = path.join(root, 'dist/server.js');
 const fixture = path.join(import.meta.dirname, 'fixtures/fixapp');
 
 function configText(port: number): string {
-  return [
-    'version: 1',
-    'app:',
-    `  baseUrl: http://127.0.0.1:${port}`,
-    '  health: /health',
-    '  healthTimeoutMs: 15000',
-    '  process:',
-    '    command: python3 -u app/main.py',
-    `    env: { PORT: "${port}" }`,
-    '    start: true',
-    'smoke:',
-    '  concurrency: 1',
-    '  retries: 0',
-    'scenarios:',
-    '  - name: health',
-    '    request: { method: GET, path: /health }',
-    '    expect: { status: 200 }',
-    '  - name: new token',
-    '    request: { method: GET, path: /tokens }',
-    '    expect: { status: 200 }',
-    '  - name: session a',
-    '    request: { method: GET, path: /sessions/a }',
-    '    expect: { status: 200 }',
-    '  - name: session b',
-    '    request: { method: GET, path: /sessions/b }',
-    '    expect: { status: 200 }',
-    '  - name: create order',
-    '    request: { method: POST, path: /orders }',
-    '    expect: { status: 201 }',
-    '',
-  ].join('\n');
-}
-
-interface Progress {
-  token: string | number;
-  value: { kind: 'begin' | 'report' | 'end'; title?: string; message?: string; percentage?: number };
-}
-
-/** A minimal editor: open buffers with versions, applyEdit on them, save to disk on request. */
-class Editor {
-  readonly diagnostics = new Map<string, Diagnostic[]>();
-  readonly progress: Progress[] = [];
-  readonly planned: FixesPlannedNotification.Params[] = [];
-  readonly applied: WorkspaceEdit[] = [];
-  readonly saved: string[] = [];
-  readonly log: string[] = [];
-  readonly buffers = new Map<string, { text: string; version: number }>();
-  readonly conn: ProtocolConnection;
-  readonly child: ChildProcess;
-
-  constructor() {
-    this.child = spawn(process.execPath, [serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child.stderr!.on('data', (d) => this.log.push(String(d)));
-    this.conn = createProtocolConnection(new StreamMessageReader(this.child.stdout!), new StreamMessageWriter(this.child.stdin!));
-    this.conn.onRequest('window/workDoneProgress/create', () => null);
-    this.conn.onNotification('$/progress', (p: Progress) => void this.progress.push(p));
-    this.conn.onNotification('textDocument/publishDiagnostics', (p: { uri: string; diagnostics: Diagnostic[] }) => void this.diagnostics.set(p.uri, p.diagnostics));
-    this.conn.onNotification('window/logMessage', (p: { message: string }) => void this.log.push(p.message));
-    this.conn.onNotification(FixesPlannedNotification.method, (p: FixesPlannedNotification.Params) => void this.planned.push(p));
-    this.conn.onRequest('workspace/applyEdit', (p: { edit: WorkspaceEdit }) => this.applyEdit(p.edit) as Promise<{ applied: boolean; failureReason: string }>);
-    this.conn.onRequest('smokeRepair/saveDocuments', (p: { uris: string[] }) => {
-      for (const uri of p.uris) {
-        const b = this.buffers.get(uri);
-        if (b) writeFileSync(fileURLToPath(uri), b.text);
-        this.saved.push(uri);
-      }
-      return { saved: p.uris, failed: [] };
-    });
-    this.conn.listen();
-  }
-
-  private async applyEdit(edit: WorkspaceEdit): Promise<{ applied: boolean; failureReason?: string }> {
-    this.applied.push(edit);
-    for (const change of edit.documentChanges ?? []) {
-      if (!('textDocument' in change)) return { applied: false, failureReason: 'resource operations are not expected here' };
-      const uri = change.textDocument.uri;
-      const b = this.buffers.get(uri);
-      if (b && change.textDocument.version !== null && change.textDocument.version !== b.version) {
-        return { applied: false, failureReason: `version mismatch for ${uri}: ${change.textDocument.version} ≠ ${b.version}` };
-      }
-    }
-    for (const change of edit.documentChanges ?? []) {
-      const c = change as TextDocumentEdit;
-      const uri = c.textDocument.uri;
-      const b = this.buffers.get(uri);
-      if (b) await this.change(uri, applyTextEdits(b.text, c.edits as TextEdit[]));
-      else writeFileSync(fileURLToPath(uri), applyTextEdits(readFileSync(fileURLToPath(uri), 'utf8'), c.edits as TextEdit[]));
-    }
-    return { applied: true };
-  }
-
-  async initialize(folder: string) {
-    const uri = pathToFileURL(folder).href;
-    const result = await this.conn.sendRequest('initialize', {
-      processId: process.pid,
-      rootUri: uri,
-      workspaceFolders: [{ uri, name: path.basename(folder) }],
-      capabilities: {
-        window: { workDoneProgress: true },
-        workspace: {
-          workspaceFolders: true,
-          applyEdit: true,
-          workspaceEdit: { documentChanges: true, resourceOperations: ['create', 'delete'], changeAnnotationSupport: { groupsOnLabel: true } },
-        },
-        textDocument: {
-          synchronization: { dynamicRegistration: false },
-          publishDiagnostics: { relatedInformation: true, codeDescriptionSupport: true, dataSupport: true },
-          codeAction: {
-            codeActionLiteralSupport: { codeActionKind: { valueSet: ['quickfix', 'source', 'source.fixAll'] } },
-            isPreferredSupport: true,
-            disabledSupport: true,
-            dataSupport: true,
-            resolveSupport: { properties: ['edit'] },
-          },
-        },
-      },
-    });
-    await this.conn.sendNotification('initialized', {});
-    return result as { capabilities: { codeActionProvider?: { codeActionKinds: string[]; resolveProvider: boolean }; executeCommandProvider?: { commands: string[] } } };
-  }
-
-  async open(uri: string, version: number) {
-    const text = readFileSync(fileURLToPath(uri), 'utf8');
-    this.buffers.set(uri, { text, version });
-    await this.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version, text } });
-  }
-
-  async change(uri: string, text: string) {
-    const b = this.buffers.get(uri)!;
-    b.text = text;
-    b.version++;
-    await this.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: b.version }, contentChanges: [{ text }] });
-  }
-
-  actions(uri: string, only?: string[]): Promise<CodeAction[]> {
-    const diagnostics = this.diagnostics.get(uri) ?? [];
-    const end = { line: 1000, character: 0 };
-    return this.conn.sendRequest('textDocument/codeAction', {
-      textDocument: { uri },
-      range: { start: { line: 0, character: 0 }, end },
-      context: { diagnostics, ...(only ? { only } : {}) },
-    }) as Promise<CodeAction[]>;
-  }
-
-  resolve(action: CodeAction): Promise<CodeAction> {
-    return this.conn.sendRequest('codeAction/resolve', action) as Promise<CodeAction>;
-  }
-
-  command(command: string, args: unknown[] = []): Promise<unknown> {
-    return this.conn.sendRequest('workspace/executeCommand', { command, arguments: args });
-  }
-
-  async until<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, ms = 60_000): Promise<T> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const v = await check();
-      if (v) return v;
-      if (Date.now() > end) assert.fail(`timed out waiting for ${what}\nserver log:\n${this.log.slice(-30).join('\n')}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
-  async close() {
-    try {
-      await Promise.race([this.conn.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 2000))]);
-      await this.conn.sendNotification('exit');
-    } catch {
-      /* already gone */
-    }
-    await Promise.race([new Promise((r) => this.child.once('exit', r)), new Promise((r) => setTimeout(r, 3000))]);
-    if (this.child.exitCode === null) this.child.kill();
-    this.conn.dispose();
-  }
+  return processAppConfig(port, {
+    concurrency: 1,
+    scenarios: [
+      { name: 'health', method: 'GET', path: '/health', status: 200 },
+      { name: 'new token', method: 'GET', path: '/tokens', status: 200 },
+      { name: 'session a', method: 'GET', path: '/sessions/a', status: 200 },
+      { name: 'session b', method: 'GET', path: '/sessions/b', status: 200 },
+      { name: 'create order', method: 'POST', path: '/orders', status: 201 },
+    ],
+  });
 }
 
 describe('fixes in the editor (language server over stdio)', { timeout: 300_000 }, () => {
   let ws: string;
-  let editor: Editor;
+  let editor: LspEditor;
   const uriOf = (rel: string) => pathToFileURL(path.join(ws, rel)).href;
   const applyAction = (list: CodeAction[]) => list.find((a) => a.title.startsWith('Apply fix:'));
 
   before(async () => {
-    const build = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, encoding: 'utf8' });
-    assert.equal(build.status, 0, `build failed:\n${build.stdout}\n${build.stderr}`);
+    buildServer();
     ws = mkdtempSync(path.join(tmpdir(), 'smoke-fixes-'));
     cpSync(fixture, ws, { recursive: true });
     writeFileSync(path.join(ws, 'smoke-repair.yaml'), configText(await freePort()));
-    editor = new Editor();
+    editor = new LspEditor();
     const init = await editor.initialize(ws);
     assert.deepEqual(init.capabilities.codeActionProvider, { codeActionKinds: ['quickfix', 'source.fixAll.smokeRepair'], resolveProvider: true });
     assert.ok(init.capabilities.executeCommandProvider?.commands.includes(ApplyFixCommand.id));

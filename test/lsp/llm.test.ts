@@ -7,28 +7,16 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import {
-  createProtocolConnection,
-  StreamMessageReader,
-  StreamMessageWriter,
-  type CodeAction,
-  type Diagnostic,
-  type ProtocolConnection,
-  type TextDocumentEdit,
-  type TextEdit,
-} from 'vscode-languageserver-protocol/node';
+import type { TextDocumentEdit, TextEdit } from 'vscode-languageserver-protocol/node';
 import { applyTextEdits } from '../../server/src/lsp/minimalEdits';
-import { FixesPlannedNotification, LlmChatRequest, LlmCredentialsNotification, RunSmokeCommand } from '../../server/src/protocol';
+import { FixesPlannedNotification, LlmChatRequest, LlmCredentialsNotification } from '../../server/src/protocol';
 import { startLlmStub, type LlmStub } from '../setup/llmStub';
+import { buildServer, editorCapabilities, LspEditor, processAppConfig } from '../setup/lspEditor';
 import { freePort } from '../setup/net';
-
-const root = path.resolve(import.meta.dirname, '../..');
-const serverJs = path.join(root, 'dist/server.js');
 
 const MAIN_PY = `"""A small API on the standard library's HTTP server; failures print a real traceback."""
 import json
@@ -102,29 +90,14 @@ const llmPlan = {
 };
 
 function configText(port: number, llm: string[]): string {
-  return [
-    'version: 1',
-    'app:',
-    `  baseUrl: http://127.0.0.1:${port}`,
-    '  health: /health',
-    '  healthTimeoutMs: 15000',
-    '  process:',
-    '    command: python3 -u app/main.py',
-    `    env: { PORT: "${port}" }`,
-    '    start: true',
-    'smoke:',
-    '  concurrency: 1',
-    '  retries: 0',
-    'scenarios:',
-    '  - name: health',
-    '    request: { method: GET, path: /health }',
-    '  - name: price',
-    '    request: { method: GET, path: /price }',
-    '    expect: { status: 200 }',
-    'llm:',
-    ...llm.map((l) => `  ${l}`),
-    '',
-  ].join('\n');
+  return processAppConfig(port, {
+    concurrency: 1,
+    scenarios: [
+      { name: 'health', method: 'GET', path: '/health' },
+      { name: 'price', method: 'GET', path: '/price', status: 200 },
+    ],
+    trailer: ['llm:', ...llm.map((l) => `  ${l}`)],
+  });
 }
 
 async function makeWorkspace(llm: string[]): Promise<string> {
@@ -139,27 +112,13 @@ async function makeWorkspace(llm: string[]): Promise<string> {
 
 type ChatAnswer = (params: LlmChatRequest.Params) => LlmChatRequest.Result;
 
-/** A minimal editor: diagnostics, log lines, the language model's answers. */
-class Editor {
-  readonly diagnostics = new Map<string, Diagnostic[]>();
-  readonly planned: FixesPlannedNotification.Params[] = [];
-  /** `window/logMessage` lines and stderr. */
-  readonly log: string[] = [];
+/** The editor with a language model: it answers `smokeRepair/llmChat` from a script. */
+class Editor extends LspEditor {
   readonly chats: LlmChatRequest.Params[] = [];
   answers: ChatAnswer[] = [];
-  readonly conn: ProtocolConnection;
-  readonly child: ChildProcess;
 
   constructor(env: NodeJS.ProcessEnv) {
-    this.child = spawn(process.execPath, [serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env });
-    this.child.stderr!.on('data', (d) => this.log.push(String(d)));
-    this.conn = createProtocolConnection(new StreamMessageReader(this.child.stdout!), new StreamMessageWriter(this.child.stdin!));
-    this.conn.onRequest('window/workDoneProgress/create', () => null);
-    this.conn.onNotification('$/progress', () => {});
-    this.conn.onNotification('textDocument/publishDiagnostics', (p: { uri: string; diagnostics: Diagnostic[] }) => void this.diagnostics.set(p.uri, p.diagnostics));
-    this.conn.onNotification('window/logMessage', (p: { message: string }) => void this.log.push(p.message));
-    this.conn.onNotification('window/showMessage', (p: { message: string }) => void this.log.push(p.message));
-    this.conn.onNotification(FixesPlannedNotification.method, (p: FixesPlannedNotification.Params) => void this.planned.push(p));
+    super({ env, capabilities: editorCapabilities({ documentChanges: true, changeAnnotationSupport: { groupsOnLabel: true } }) });
     this.conn.onRequest(LlmChatRequest.method, (raw: unknown) => {
       const params = LlmChatRequest.paramsSchema.parse(raw);
       this.chats.push(params);
@@ -167,70 +126,15 @@ class Editor {
       if (!answer) throw new Error('no scripted answer left');
       return answer(params);
     });
-    this.conn.listen();
-  }
-
-  async initialize(folder: string): Promise<void> {
-    const uri = pathToFileURL(folder).href;
-    await this.conn.sendRequest('initialize', {
-      processId: process.pid,
-      rootUri: uri,
-      workspaceFolders: [{ uri, name: path.basename(folder) }],
-      capabilities: {
-        window: { workDoneProgress: true },
-        workspace: { workspaceFolders: true, applyEdit: true, workspaceEdit: { documentChanges: true, changeAnnotationSupport: { groupsOnLabel: true } } },
-        textDocument: {
-          publishDiagnostics: { relatedInformation: true, dataSupport: true },
-          codeAction: {
-            codeActionLiteralSupport: { codeActionKind: { valueSet: ['quickfix', 'source', 'source.fixAll'] } },
-            isPreferredSupport: true,
-            disabledSupport: true,
-            dataSupport: true,
-            resolveSupport: { properties: ['edit'] },
-          },
-        },
-      },
-    });
-    await this.conn.sendNotification('initialized', {});
-  }
-
-  actions(uri: string): Promise<CodeAction[]> {
-    return this.conn.sendRequest('textDocument/codeAction', {
-      textDocument: { uri },
-      range: { start: { line: 0, character: 0 }, end: { line: 1000, character: 0 } },
-      context: { diagnostics: this.diagnostics.get(uri) ?? [] },
-    }) as Promise<CodeAction[]>;
   }
 
   /** Runs smoke and waits for the background planning of that run. */
   async runAndPlan(): Promise<FixesPlannedNotification.Params> {
     const before = this.planned.length;
-    const result = RunSmokeCommand.resultSchema.parse(await this.conn.sendRequest('workspace/executeCommand', { command: RunSmokeCommand.id, arguments: [] }));
+    const result = await this.runSmoke();
     assert.ok(result.ok, JSON.stringify(result));
     assert.equal(result.violations, 1, 'one failure: GET /price');
     return this.until(() => this.planned[before], 'planning to finish', 120_000);
-  }
-
-  async until<T>(check: () => T | undefined | false, what: string, ms = 60_000): Promise<T> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const v = check();
-      if (v) return v;
-      if (Date.now() > end) assert.fail(`timed out waiting for ${what}\nserver log:\n${this.log.slice(-30).join('\n')}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
-  async close(): Promise<void> {
-    try {
-      await Promise.race([this.conn.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 2000))]);
-      await this.conn.sendNotification('exit');
-    } catch {
-      /* already gone */
-    }
-    await Promise.race([new Promise((r) => this.child.once('exit', r)), new Promise((r) => setTimeout(r, 3000))]);
-    if (this.child.exitCode === null) this.child.kill();
-    this.conn.dispose();
   }
 }
 
@@ -241,10 +145,7 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-before(() => {
-  const build = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, encoding: 'utf8' });
-  assert.equal(build.status, 0, `build failed:\n${build.stdout}\n${build.stderr}`);
-});
+before(() => buildServer());
 
 describe('the LLM planner in the editor: vscode-lm', { timeout: 300_000 }, () => {
   let ws: string;
@@ -288,7 +189,7 @@ describe('the LLM planner in the editor: vscode-lm', { timeout: 300_000 }, () =>
     assert.equal(apply.title, 'Apply fix: change code in app/pricing.py (needs review)', 'validated in the sandbox, and a person says yes first');
     assert.equal(apply.disabled, undefined);
     assert.equal(apply.isPreferred, undefined);
-    const resolved = (await editor.conn.sendRequest('codeAction/resolve', apply)) as CodeAction;
+    const resolved = await editor.resolve(apply);
     const edits = (resolved.edit!.documentChanges as TextDocumentEdit[]).flatMap((c) => c.edits);
     assert.equal(applyTextEdits(PRICING_PY, edits as TextEdit[]), PRICING_PY.replace(FIND, '    return round(float(text) * 100)\n'));
     assert.ok(Object.values(resolved.edit!.changeAnnotations ?? {}).some((a) => a.needsConfirmation), 'the edit needs confirmation');

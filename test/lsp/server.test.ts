@@ -4,24 +4,15 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { freePort } from '../setup/net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import {
-  createProtocolConnection,
-  type MarkupContent,
-  StreamMessageReader,
-  StreamMessageWriter,
-  type Diagnostic,
-  type ProtocolConnection,
-} from 'vscode-languageserver-protocol/node';
+import type { MarkupContent } from 'vscode-languageserver-protocol/node';
 import { parseReportUri, RunFinishedNotification, RunSmokeCommand } from '../../server/src/protocol';
+import { buildServer, LspEditor, processAppConfig } from '../setup/lspEditor';
 
-const root = path.resolve(import.meta.dirname, '../..');
-const serverJs = path.join(root, 'dist/server.js');
 const fixture = path.join(import.meta.dirname, 'fixtures/pyapp');
 
 /** Diagnostic messages are plain strings here; 3.18 also allows Markdown. */
@@ -30,128 +21,46 @@ function text(m: string | MarkupContent): string {
 }
 
 function configText(port: number, opts: { start?: boolean } = {}): string {
-  return [
-    'version: 1',
-    'app:',
-    `  baseUrl: http://127.0.0.1:${port}`,
-    '  health: /health',
-    '  healthTimeoutMs: 15000',
-    '  process:',
-    '    command: python3 -u app/main.py',
-    `    env: { PORT: "${port}" }`,
-    `    start: ${opts.start ?? true}`,
-    'smoke:',
-    '  concurrency: 2',
-    '  retries: 0',
-    'scenarios:',
-    '  - name: health',
-    '    request: { method: GET, path: /health }',
-    '    expect: { status: 200 }',
-    '  - name: item price',
-    '    request: { method: GET, path: /items/1 }',
-    '    expect: { status: 200 }',
-    '',
-  ].join('\n');
+  return processAppConfig(port, {
+    start: opts.start,
+    concurrency: 2,
+    scenarios: [
+      { name: 'health', method: 'GET', path: '/health', status: 200 },
+      { name: 'item price', method: 'GET', path: '/items/1', status: 200 },
+    ],
+  });
 }
 
-interface Progress {
-  token: string | number;
-  value: { kind: 'begin' | 'report' | 'end'; title?: string; message?: string; percentage?: number };
-}
-
-class LspHarness {
-  readonly diagnostics = new Map<string, Diagnostic[]>();
-  readonly published: Array<{ uri: string; diagnostics: Diagnostic[] }> = [];
-  readonly progress: Progress[] = [];
-  readonly created: Array<string | number> = [];
-  readonly messages: Array<{ type: number; message: string }> = [];
-  readonly finished: unknown[] = [];
-  readonly started: unknown[] = [];
-  readonly log: string[] = [];
-  readonly conn: ProtocolConnection;
-  readonly child: ChildProcess;
-
-  constructor() {
-    this.child = spawn(process.execPath, [serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child.stderr!.on('data', (d) => this.log.push(String(d)));
-    this.conn = createProtocolConnection(new StreamMessageReader(this.child.stdout!), new StreamMessageWriter(this.child.stdin!));
-    this.conn.onRequest('window/workDoneProgress/create', (p: { token: string | number }) => {
-      this.created.push(p.token);
-      return null;
-    });
-    this.conn.onNotification('$/progress', (p: Progress) => void this.progress.push(p));
-    this.conn.onNotification('textDocument/publishDiagnostics', (p: { uri: string; diagnostics: Diagnostic[] }) => {
-      this.published.push(p);
-      this.diagnostics.set(p.uri, p.diagnostics);
-    });
-    this.conn.onNotification('window/showMessage', (p: { type: number; message: string }) => void this.messages.push(p));
-    this.conn.onNotification('window/logMessage', (p: { message: string }) => void this.log.push(p.message));
-    this.conn.onNotification(RunFinishedNotification.method, (p: unknown) => void this.finished.push(p));
-    this.conn.onNotification('smokeRepair/runStarted', (p: unknown) => void this.started.push(p));
-    this.conn.listen();
-  }
-
-  async initialize(folder: string) {
-    const uri = pathToFileURL(folder).href;
-    const result = await this.conn.sendRequest('initialize', {
-      processId: process.pid,
-      rootUri: uri,
-      workspaceFolders: [{ uri, name: path.basename(folder) }],
-      capabilities: {
-        window: { workDoneProgress: true, showMessage: {} },
-        workspace: { workspaceFolders: true, executeCommand: { dynamicRegistration: false } },
-        textDocument: {
-          synchronization: { dynamicRegistration: false },
-          publishDiagnostics: { relatedInformation: true, codeDescriptionSupport: true, dataSupport: true },
-        },
+/** The editor announces diagnostics, progress and messages, but no code actions. */
+function newEditor(): LspEditor {
+  return new LspEditor({
+    untilMs: 10_000,
+    pollMs: 25,
+    logTail: Infinity,
+    capabilities: {
+      window: { workDoneProgress: true, showMessage: {} },
+      workspace: { workspaceFolders: true, executeCommand: { dynamicRegistration: false } },
+      textDocument: {
+        synchronization: { dynamicRegistration: false },
+        publishDiagnostics: { relatedInformation: true, codeDescriptionSupport: true, dataSupport: true },
       },
-    });
-    await this.conn.sendNotification('initialized', {});
-    return result as { capabilities: { executeCommandProvider?: { commands: string[] }; textDocumentSync?: unknown } };
-  }
-
-  async runSmoke(): Promise<RunSmokeCommand.Result> {
-    const raw = await this.conn.sendRequest('workspace/executeCommand', { command: RunSmokeCommand.id, arguments: [] });
-    return RunSmokeCommand.resultSchema.parse(raw);
-  }
-
-  /** Polls until `check` holds (messages may still be in flight), failing after `ms`. */
-  async until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
-    const end = Date.now() + ms;
-    while (!check()) {
-      if (Date.now() > end) assert.fail(`timed out waiting for ${what}\nserver log:\n${this.log.join('\n')}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-
-  async close() {
-    try {
-      await Promise.race([this.conn.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 2000))]);
-      await this.conn.sendNotification('exit');
-    } catch {
-      /* the process may already be gone */
-    }
-    const exited = new Promise((r) => this.child.once('exit', r));
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-    if (this.child.exitCode === null) this.child.kill();
-    this.conn.dispose();
-  }
+    },
+  });
 }
 
 describe('language server over stdio', { timeout: 180_000 }, () => {
   let ws: string;
   let port: number;
-  let lsp: LspHarness;
+  let lsp: LspEditor;
   const uriOf = (rel: string) => pathToFileURL(path.join(ws, rel)).href;
 
   before(async () => {
-    const build = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, encoding: 'utf8' });
-    assert.equal(build.status, 0, `build failed:\n${build.stdout}\n${build.stderr}`);
+    buildServer();
     ws = mkdtempSync(path.join(tmpdir(), 'smoke-lsp-'));
     cpSync(fixture, ws, { recursive: true });
     port = await freePort();
     writeFileSync(path.join(ws, 'smoke-repair.yaml'), configText(port));
-    lsp = new LspHarness();
+    lsp = newEditor();
     const init = await lsp.initialize(ws);
     assert.deepEqual(init.capabilities.executeCommandProvider?.commands, [RunSmokeCommand.id, 'smokeRepair.applyFix', 'smokeRepair.fixApplied', 'smokeRepair.repairFailures', 'smokeRepair.rollbackLastFix']);
   });
@@ -255,15 +164,12 @@ describe('language server over stdio', { timeout: 180_000 }, () => {
     const uri = uriOf('smoke-repair.yaml');
     const good = configText(port);
     const bad = good.replace('  retries: 0', '  retries: lots');
-    await lsp.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'yaml', version: 1, text: bad } });
+    await lsp.open(uri, 1, { languageId: 'yaml', text: bad });
     const line = bad.split('\n').findIndex((l) => l.includes('retries: lots'));
     await lsp.until(() => (lsp.diagnostics.get(uri) ?? []).some((d) => d.range.start.line === line), 'a live diagnostic on the retries line');
-    await lsp.conn.sendNotification('textDocument/didChange', {
-      textDocument: { uri, version: 2 },
-      contentChanges: [{ text: good }],
-    });
+    await lsp.change(uri, good); // version 2
     await lsp.until(() => (lsp.diagnostics.get(uri) ?? ['x']).length === 0, 'the live diagnostic to clear');
-    await lsp.conn.sendNotification('textDocument/didClose', { textDocument: { uri } });
+    await lsp.closeDocument(uri);
   });
 
   it('reports an unreachable app with its remedy, without crashing', async () => {
