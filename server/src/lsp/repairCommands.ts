@@ -259,6 +259,13 @@ export class FixService {
           continue;
         }
         if (e.status.kind !== 'safe') continue;
+        // An earlier apply in this round may have sent this fix back to planning (it touched the
+        // same file): the next round takes the fix planned afresh.
+        const current = this.cache.get(folderUri, e.violationId);
+        if (current?.state !== 'ready' || current.fixId !== e.fixId) {
+          progress = true;
+          continue;
+        }
         const r = await this.applyFix(e.fixId, false);
         if (r.ok) {
           tried.add(e.violationId);
