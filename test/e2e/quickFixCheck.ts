@@ -215,7 +215,7 @@ export async function runQuickFixTest(context: BrowserContext, target: Workbench
  * run. With `previous` (the text shown before), waits for a new result: the running state seen, or
  * the item's tooltip (which carries the run's duration) changed.
  */
-async function runSmoke(page: Page, timeoutMs: number, previous?: string): Promise<string> {
+export async function runSmoke(page: Page, timeoutMs: number, previous?: string): Promise<string> {
   const items = page.locator('#workbench\\.parts\\.statusbar .statusbar-item');
   const rate = items.filter({ hasText: PASS_RATE }).first();
   const running = items.filter({ hasText: RUNNING }).first();

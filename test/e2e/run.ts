@@ -8,7 +8,9 @@
  *   b. the UI test (test/e2e/ui.ts) through the workbench: the Problems panel, the failure report
  *      behind a diagnostic's code link, and the Test Explorer with a failed test's peek;
  *   c. the quick fix test (test/e2e/quickFixCheck.ts) in a second window, on a private copy of the
- *      example running in its own container: light bulb, preview, apply, smoke again, roll back.
+ *      example running in its own container: light bulb, preview, apply, smoke again, roll back;
+ *   d. the Repair Failures test (test/e2e/repairFailuresCheck.ts) in a third window, on another
+ *      private copy: every safe fix applied, the app rebuilt, smoke again, the pass rate after.
  * Then: smoke-repair.yaml unchanged, no browser traffic off loopback, no validation sandbox left
  * running by the editor's language servers (removed if found).
  * Exit code 0 when all pass. Screenshots of failures and of the final state: test-results/e2e/.
@@ -18,7 +20,7 @@
  *   SMOKE_REPAIR_E2E_EXTENSION   extension folder to load instead of this repository's bundled one
  *   SMOKE_REPAIR_E2E_VSIX        a .vsix for the UI test (default: dist/smoke-repair.vsix when current)
  *   SMOKE_REPAIR_E2E_TIMEOUT_MS  per-step limit (default 600000: a busy host can take minutes)
- *   SMOKE_REPAIR_E2E_ONLY        "extension-host", "ui" or "quick-fix"
+ *   SMOKE_REPAIR_E2E_ONLY        "extension-host", "ui", "quick-fix" or "repair-failures"
  *   SMOKE_REPAIR_E2E_KEEP_APP=1  leave the example app running at the end (one already running is always left running)
  */
 import { spawnSync } from 'node:child_process';
@@ -35,12 +37,13 @@ import { runExtensionHostTests } from './extensionHostTests';
 import { findLeftovers, removeLeftovers, watchProcessGroup } from './leftovers';
 import { measureMemory, type MemoryReport } from './memory';
 import { QUICK_FIX, runQuickFixTest } from './quickFixCheck';
+import { REPAIR_FAILURES, runRepairFailuresTest } from './repairFailuresCheck';
 import { runUiTest } from './ui';
 
 const repo = path.resolve(__dirname, '..', '..');
 const results = path.join(repo, 'test-results', 'e2e');
 const timeoutMs = z.coerce.number().int().positive().parse(process.env.SMOKE_REPAIR_E2E_TIMEOUT_MS ?? 600_000);
-const only = z.enum(['extension-host', 'ui', 'quick-fix']).optional().parse(process.env.SMOKE_REPAIR_E2E_ONLY || undefined);
+const only = z.enum(['extension-host', 'ui', 'quick-fix', 'repair-failures']).optional().parse(process.env.SMOKE_REPAIR_E2E_ONLY || undefined);
 const t0 = Date.now();
 
 function log(line: string): void {
@@ -148,7 +151,7 @@ interface Copy {
 }
 
 /** A private copy of the example in a temp folder, running in its own container on a free port. */
-async function exampleCopy(): Promise<Copy> {
+async function exampleCopy(example: string): Promise<Copy> {
   const setup = path.join(repo, 'test', 'setup');
   const docker = (await import(pathToFileURL(path.join(setup, 'docker.ts')).href)) as {
     ensureDocker: () => Promise<void>;
@@ -158,14 +161,49 @@ async function exampleCopy(): Promise<Copy> {
   if (!CopyModule.safeParse(copies).success) throw new Error(`${path.join(setup, 'exampleCopy.ts')}: expected an export copyExample(name, port)`);
   const net = (await import(pathToFileURL(path.join(setup, 'net.ts')).href)) as { freePort: () => Promise<number> };
   await docker.ensureDocker();
-  await docker.ensureExampleUp(QUICK_FIX.example); // its image must exist; the shared container is not touched
-  const copy = (await (copies as { copyExample: (name: string, port: number) => Promise<unknown> }).copyExample(QUICK_FIX.example, await net.freePort())) as Copy;
+  await docker.ensureExampleUp(example); // its image must exist; the shared container is not touched
+  const copy = (await (copies as { copyExample: (name: string, port: number) => Promise<unknown> }).copyExample(example, await net.freePort())) as Copy;
   const parsed = ExampleCopy.safeParse(copy);
   if (!parsed.success) {
     await Promise.resolve((copy as Partial<Copy>)?.stop?.()).catch(() => undefined);
     throw new Error(`copyExample returned ${JSON.stringify(copy)}; expected { dir, project, baseUrl, stop() }`);
   }
   return copy;
+}
+
+interface StartedCopy {
+  copy: Promise<Copy>;
+  /** Removes the copy once it has started (or failed to); later calls do nothing. */
+  stop: () => Promise<void>;
+}
+
+/** Starts a copy of `example` (after `after`, when given) and returns how to wait for it and remove it. */
+function startCopy(example: string, after?: Promise<void>): StartedCopy {
+  let started: Copy | undefined;
+  const copy = (after ?? Promise.resolve()).then(() => exampleCopy(example)).then((c) => (started = c));
+  copy.then(
+    (c) => log(`copy of ${example} in ${c.dir}, compose project ${c.project}, at ${c.baseUrl}`),
+    () => undefined,
+  );
+  return {
+    copy,
+    stop: async () => {
+      await copy.catch(() => undefined);
+      const c = started;
+      if (!c) return;
+      started = undefined;
+      log(`removing the copy ${c.project}`);
+      await Promise.resolve(c.stop()).catch((err: Error) => log(`removing the copy failed: ${err.message}`));
+    },
+  };
+}
+
+/** "After every fixable fault is repaired (a to f) the pass rate is **18/19**" in FAULTS.md. */
+function passRateAfterRepair(workspace: string): { passed: number; total: number } {
+  const file = path.join(workspace, 'FAULTS.md');
+  const m = /after every fixable fault is repaired[^*]*\*\*(\d+)\/(\d+)\*\*/i.exec(readFileSync(file, 'utf8'));
+  if (!m) throw new Error(`${file}: no "After every fixable fault is repaired ... the pass rate is **n/m**" sentence`);
+  return { passed: Number(m[1]), total: Number(m[2]) };
 }
 
 async function bundleSuite(): Promise<string> {
@@ -200,19 +238,15 @@ async function main(): Promise<number> {
   log(`extension under test: ${extension.dir}${extension.vsix ? ` (UI test installs ${path.relative(repo, extension.vsix)})` : ' (loaded from its folder)'}`);
   const suite = await bundleSuite();
   const workspace = await workspaceWithApp();
-  // The quick fix test's copy starts while code-server and the first tests run.
-  let copy: Copy | undefined;
-  const copyStarted = only === undefined || only === 'quick-fix' ? exampleCopy().then((c) => (copy = c)) : undefined;
-  copyStarted?.then(
-    (c) => log(`copy of ${QUICK_FIX.example} in ${c.dir}, compose project ${c.project}, at ${c.baseUrl}`),
-    () => undefined,
-  );
+  // The copies for the quick fix and Repair Failures tests start while code-server and the first
+  // tests run, one after the other (each takes its own free port).
+  const copyStarted = only === undefined || only === 'quick-fix' ? startCopy(QUICK_FIX.example) : undefined;
+  const repairCopyStarted =
+    only === undefined || only === 'repair-failures'
+      ? startCopy(REPAIR_FAILURES.example, copyStarted?.copy.then(() => undefined, () => undefined))
+      : undefined;
   const stopCopy = async () => {
-    await copyStarted?.catch(() => undefined);
-    if (!copy) return;
-    log(`removing the copy ${copy.project}`);
-    await Promise.resolve(copy.stop()).catch((err: Error) => log(`removing the copy failed: ${err.message}`));
-    copy = undefined;
+    await Promise.all([copyStarted?.stop(), repairCopyStarted?.stop()]);
   };
   // Each wait inside the extension host gets half the step limit, so its own, more telling,
   // error arrives before the harness gives up on the exit code.
@@ -325,7 +359,7 @@ async function main(): Promise<number> {
       s = Date.now();
       log('quick fix test: start');
       try {
-        const c = await copyStarted;
+        const c = await copyStarted.copy;
         const fault = faultFor(c.dir, QUICK_FIX.signal);
         const before = expect.scenarios;
         if (!before) throw new Error(`${path.join(c.dir, 'FAULTS.md')}: no "before repair" table of scenarios`);
@@ -347,6 +381,33 @@ async function main(): Promise<number> {
         outcomes.push(...r.checks);
       } catch (err) {
         outcomes.push({ name: 'quick fix test', ok: false, seconds: (Date.now() - s) / 1000, detail: (err as Error).message });
+      }
+    }
+    if (repairCopyStarted) {
+      s = Date.now();
+      log('Repair Failures test: start');
+      try {
+        const c = await repairCopyStarted.copy;
+        const before = expect.scenarios;
+        if (!before) throw new Error(`${path.join(c.dir, 'FAULTS.md')}: no "before repair" table of scenarios`);
+        const r = await runRepairFailuresTest(
+          context,
+          { url: server.url, workspace: c.dir, extensionDevelopmentPath: extension.vsix ? undefined : extension.dir },
+          {
+            ...REPAIR_FAILURES,
+            onDisk: [...REPAIR_FAILURES.onDisk],
+            before: { passed: before.filter((x) => x.passed).length, total: before.length },
+            after: passRateAfterRepair(c.dir),
+            timeoutMs,
+            log,
+            screenshot,
+          },
+        );
+        for (const row of r.problemsAfter) log(`  left:       ${row}`);
+        log(`  timings:    ${Object.entries(r.timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join('; ')}`);
+        outcomes.push(...r.checks);
+      } catch (err) {
+        outcomes.push({ name: 'Repair Failures test', ok: false, seconds: (Date.now() - s) / 1000, detail: (err as Error).message });
       }
     }
     if (configBefore) {
