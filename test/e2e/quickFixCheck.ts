@@ -14,7 +14,7 @@ import type { FaultRow } from './expectation';
 import { diffEditors, findWebview, webviewButton, webviewText } from './fixPreview';
 import type { UiCheck } from './ui';
 import { workbenchUrl, type WorkbenchTarget } from './workbench';
-import { filterProblems, poll, runFromPalette, squash } from './workbenchDriver';
+import { filterProblems, poll, runFromPalette, squash, stepRunner } from './workbenchDriver';
 
 export interface QuickFixOptions {
   timeoutMs: number;
@@ -68,31 +68,8 @@ export async function runQuickFixTest(context: BrowserContext, target: Workbench
   const page = await context.newPage();
   page.setDefaultTimeout(opts.timeoutMs);
   page.on('pageerror', (err) => opts.log(`  [quick fix page error] ${err.message}`));
-  const t0 = Date.now();
   const result: QuickFixResult = { checks: [], timings: {}, menu: [], preview: [], statusBefore: '', statusAfter: '' };
-  const mark = (name: string) => {
-    result.timings[name] = Date.now() - t0;
-    opts.log(`  quick fix: ${name} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  };
-  let failedAt: string | undefined;
-  /** Runs one step; after a failed step, the next ones are reported as not run unless `run` says otherwise. */
-  const check = async (name: string, shot: string, fn: () => Promise<string>, run = !failedAt): Promise<boolean> => {
-    if (!run) {
-      result.checks.push({ name, ok: false, seconds: 0, detail: `not run: "${failedAt}" failed` });
-      return false;
-    }
-    const s = Date.now();
-    try {
-      const detail = await fn();
-      result.checks.push({ name, ok: true, seconds: (Date.now() - s) / 1000, detail });
-      return true;
-    } catch (err) {
-      await opts.screenshot(page, `${shot}-failure`);
-      result.checks.push({ name, ok: false, seconds: (Date.now() - s) / 1000, detail: (err as Error).message });
-      failedAt ??= name;
-      return false;
-    }
-  };
+  const { mark, check } = stepRunner(page, 'quick fix', opts, result);
   const statusItem = (text: RegExp) => page.locator('#workbench\\.parts\\.statusbar .statusbar-item').filter({ hasText: text }).first();
   const message = new RegExp(opts.message);
   const where = `${opts.fault.file}:${opts.fault.line}`;

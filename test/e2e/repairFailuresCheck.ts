@@ -11,7 +11,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import type { UiCheck } from './ui';
 import { runSmoke } from './quickFixCheck';
 import { workbenchUrl, type WorkbenchTarget } from './workbench';
-import { filterProblems, poll, runFromPalette, squash } from './workbenchDriver';
+import { filterProblems, poll, runFromPalette, squash, stepRunner } from './workbenchDriver';
 
 /** What the repair must leave on disk in the copy: a file and a pattern its text must match. */
 export interface OnDisk {
@@ -69,30 +69,8 @@ export async function runRepairFailuresTest(context: BrowserContext, target: Wor
   const page = await context.newPage();
   page.setDefaultTimeout(opts.timeoutMs);
   page.on('pageerror', (err) => opts.log(`  [repair failures page error] ${err.message}`));
-  const t0 = Date.now();
   const result: RepairFailuresResult = { checks: [], timings: {}, message: '', problemsBefore: [], problemsAfter: [], skipped: [] };
-  const mark = (name: string) => {
-    result.timings[name] = Date.now() - t0;
-    opts.log(`  repair failures: ${name} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  };
-  let failedAt: string | undefined;
-  const check = async (name: string, shot: string, fn: () => Promise<string>, run = !failedAt): Promise<boolean> => {
-    if (!run) {
-      result.checks.push({ name, ok: false, seconds: 0, detail: `not run: "${failedAt}" failed` });
-      return false;
-    }
-    const s = Date.now();
-    try {
-      const detail = await fn();
-      result.checks.push({ name, ok: true, seconds: (Date.now() - s) / 1000, detail });
-      return true;
-    } catch (err) {
-      await opts.screenshot(page, `${shot}-failure`);
-      result.checks.push({ name, ok: false, seconds: (Date.now() - s) / 1000, detail: (err as Error).message });
-      failedAt ??= name;
-      return false;
-    }
-  };
+  const { mark, check } = stepRunner(page, 'repair failures', opts, result);
   const statusbar = page.locator('#workbench\\.parts\\.statusbar');
   const statusItem = (text: RegExp) => statusbar.locator('.statusbar-item').filter({ hasText: text }).first();
   const imageBefore = appImage(target.workspace);

@@ -3,6 +3,7 @@
  * palette, open the Problems panel, read the text an editor shows.
  */
 import type { Locator, Page } from 'playwright-core';
+import type { UiCheck } from './ui';
 
 /** Polls `cond` (100 ms, doubling up to 1 s) until it holds; throws naming `what` after `timeoutMs`. */
 export async function poll(cond: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
@@ -70,4 +71,41 @@ export async function visibleLines(editor: Locator): Promise<string[]> {
 /** One line of compact text for error messages. */
 export function squash(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * The steps of one window's flow: `mark` logs and records when a step was reached; `check` runs a
+ * step, records it as passed or failed (with a screenshot of the failure), and after a failed step
+ * reports the next ones as not run, unless `run` says otherwise.
+ */
+export function stepRunner(
+  page: Page,
+  label: string,
+  opts: { log: (message: string) => void; screenshot: (page: Page, name: string) => Promise<void> },
+  result: { checks: UiCheck[]; timings: Record<string, number> },
+) {
+  const t0 = Date.now();
+  let failedAt: string | undefined;
+  const mark = (name: string) => {
+    result.timings[name] = Date.now() - t0;
+    opts.log(`  ${label}: ${name} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  };
+  const check = async (name: string, shot: string, fn: () => Promise<string>, run = !failedAt): Promise<boolean> => {
+    if (!run) {
+      result.checks.push({ name, ok: false, seconds: 0, detail: `not run: "${failedAt}" failed` });
+      return false;
+    }
+    const s = Date.now();
+    try {
+      const detail = await fn();
+      result.checks.push({ name, ok: true, seconds: (Date.now() - s) / 1000, detail });
+      return true;
+    } catch (err) {
+      await opts.screenshot(page, `${shot}-failure`);
+      result.checks.push({ name, ok: false, seconds: (Date.now() - s) / 1000, detail: (err as Error).message });
+      failedAt ??= name;
+      return false;
+    }
+  };
+  return { mark, check };
 }
