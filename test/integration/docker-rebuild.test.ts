@@ -8,6 +8,7 @@ import { EnvironmentError } from '../../server/src/engine/model';
 import { DockerRuntime } from '../../server/src/engine/runtime';
 import { ensureExampleUp } from '../setup/docker';
 import { freePort } from '../setup/net';
+import { waitForHealth } from '../../server/src/engine/smoke/health';
 
 /**
  * Rebuilding on a real engine: the image is built again from the compose service's Dockerfile and
@@ -19,19 +20,6 @@ import { freePort } from '../setup/net';
 const ROOT = path.join(__dirname, '..', '..');
 const docker = new Docker();
 
-
-async function healthy(url: string, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try {
-      if ((await fetch(url)).status === 200) return;
-    } catch {
-      /* not yet */
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} did not answer within ${ms} ms`);
-}
 
 async function exec(container: Docker.Container, cmd: string[]): Promise<string> {
   const e = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
@@ -65,7 +53,7 @@ describe('docker runtime rebuild', () => {
       HostConfig: { NetworkMode: 'host', Binds: [`${path.join(workspace, 'src')}:/app/src`] },
     });
     await c.start();
-    await healthy(`http://127.0.0.1:${port}/health`);
+    await waitForHealth(`http://127.0.0.1:${port}`, '/health', 30_000);
   });
 
   after(async () => {
@@ -103,7 +91,7 @@ describe('docker runtime rebuild', () => {
     assert.equal(after.HostConfig.NetworkMode, 'host');
     assert.deepEqual(after.HostConfig.Binds, before.HostConfig.Binds);
     assert.ok(after.Config.Env.includes(`PORT=${port}`));
-    await healthy(`http://127.0.0.1:${port}/health`);
+    await waitForHealth(`http://127.0.0.1:${port}`, '/health', 30_000);
     assert.match(await exec(docker.getContainer(name), ['cat', '/app/package.json']), /9\.9\.9-rebuilt/);
     const all = await docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${name}`] } });
     assert.equal(all.length, 1, 'the replaced container is gone');

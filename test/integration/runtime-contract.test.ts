@@ -9,6 +9,7 @@ import { EnvironmentError } from '../../server/src/engine/model';
 import { DockerRuntime, ProcessRuntime, type Runtime } from '../../server/src/engine/runtime';
 import { ensureDocker } from '../setup/docker';
 import { freePort } from '../setup/net';
+import { isHealthy, waitForHealth } from '../../server/src/engine/smoke/health';
 
 /**
  * Every Runtime adapter passes the same contract: it finds the running app, reads its log lines of
@@ -43,19 +44,6 @@ async function get(url: string): Promise<number> {
   return res.status;
 }
 
-async function waitUp(url: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try {
-      if ((await get(url)) === 200) return;
-    } catch {
-      /* not yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not answer within ${ms} ms`);
-}
-
 function contract(name: string, make: () => Promise<{ runtime: Runtime; baseUrl: string; appDir: string; appPath: string }>) {
   describe(`${name} runtime contract`, () => {
     let runtime: Runtime;
@@ -65,7 +53,7 @@ function contract(name: string, make: () => Promise<{ runtime: Runtime; baseUrl:
     before(async () => {
       ({ runtime, baseUrl, appDir, appPath } = await make());
       await runtime.ensureRunning();
-      await waitUp(`${baseUrl}/health`);
+      await waitForHealth(baseUrl, '/health', 20_000);
     });
     after(async () => {
       await runtime?.dispose();
@@ -104,7 +92,7 @@ function contract(name: string, make: () => Promise<{ runtime: Runtime; baseUrl:
 
     test('restart brings the app back', async () => {
       await runtime.restart();
-      await waitUp(`${baseUrl}/health`);
+      await waitForHealth(baseUrl, '/health', 20_000);
       assert.equal(await get(`${baseUrl}/health`), 200);
     });
   });
@@ -118,8 +106,8 @@ contract('process', async () => {
   const runtime = new ProcessRuntime(
     { command: `python3 app.py ${port}`, cwd: '.', env: {}, start: true },
     appDir,
-    async () => get(`${baseUrl}/health`).then((s) => s === 200, () => false),
-    () => waitUp(`${baseUrl}/health`),
+    () => isHealthy(baseUrl, '/health'),
+    async () => void (await waitForHealth(baseUrl, '/health', 20_000)),
   );
   return { runtime, baseUrl, appDir, appPath: path.join(appDir, 'app.py') };
 });

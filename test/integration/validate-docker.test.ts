@@ -14,6 +14,7 @@ import { runSmoke } from '../../server/src/engine/run';
 import { validatePatch, VALIDATION_LABEL } from '../../server/src/engine/validate';
 import { ensureExampleUp, exampleDetails, type ExampleName } from '../setup/docker';
 import { freePort } from '../setup/net';
+import { waitForHealth } from '../../server/src/engine/smoke/health';
 
 /**
  * Sandbox validation on real apps in Docker. Each suite copies an example into a temp folder and
@@ -68,19 +69,6 @@ async function sandboxContainers(): Promise<string[]> {
   return (await docker.listContainers({ all: true, filters: { label: [VALIDATION_LABEL] } })).map((c) => c.Names.join(','));
 }
 
-async function waitHealthy(url: string, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try {
-      if ((await fetch(url)).status === 200) return;
-    } catch {
-      /* not yet */
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} did not answer within ${ms} ms`);
-}
-
 interface Fixture {
   workspace: string;
   config: SmokeConfig;
@@ -114,7 +102,7 @@ async function setUp(example: ExampleName, mountDir: string, containerDir: strin
     HostConfig: { NetworkMode: 'host', Binds: [`${path.join(workspace, mountDir)}:${containerDir}`] },
   });
   await c.start();
-  await waitHealthy(`http://127.0.0.1:${port}/health`);
+  await waitForHealth(`http://127.0.0.1:${port}`, '/health', 60_000);
   const yaml = readFileSync(path.join(workspace, 'smoke-repair.yaml'), 'utf8')
     .replace(/baseUrl: http:\/\/127\.0\.0\.1:\d+/, `baseUrl: http://127.0.0.1:${port}`)
     .replace(/  docker:\n(    .*\n)+/, `  docker:\n    container: ${name}\n    buildArgs: { BASE: "${base}" }\n`);
