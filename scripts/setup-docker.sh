@@ -81,7 +81,8 @@ ensure_engine() {
   fi
   mkdir -p "$CACHE"
   log "starting dockerd (log: $CACHE/dockerd.log)"
-  nohup dockerd --bridge=none --iptables=false --ip-masq=false >>"$CACHE/dockerd.log" 2>&1 </dev/null &
+  # 9>&-: the engine outlives this script and must not keep holding the set-up lock (fd 9).
+  nohup dockerd --bridge=none --iptables=false --ip-masq=false >>"$CACHE/dockerd.log" 2>&1 </dev/null 9>&- &
   local i
   for i in $(seq 1 60); do
     if docker_answers; then
@@ -251,7 +252,11 @@ cmd="${1:-all}"
 if [ "$cmd" != status ] && [ "$cmd" != help ] && [ "$cmd" != -h ] && [ "$cmd" != --help ] && command -v flock >/dev/null; then
   mkdir -p "$CACHE"
   exec 9>"$CACHE/setup.lock"
-  flock -w 1800 9 || die "another set-up holds $CACHE/setup.lock"
+  if ! flock -n 9; then
+    log "waiting for another set-up to finish ($CACHE/setup.lock)"
+    flock -w 1800 9 || die "another set-up has held $CACHE/setup.lock for 30 min; holders: $( (command -v fuser >/dev/null && fuser "$CACHE/setup.lock" 2>&1) || echo unknown)"
+    log "lock acquired"
+  fi
 fi
 case "$cmd" in
   all)
