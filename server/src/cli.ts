@@ -130,6 +130,7 @@ async function planCommand(args: string[]): Promise<number> {
       violation: { id: r.violation.id, scenario: r.violation.scenario, message: r.violation.message },
       ...(r.fix ? { fix: r.fix } : {}),
       ...(r.noPlan ? { noPlan: r.noPlan } : {}),
+      ...(r.passedOver.length ? { passedOver: r.passedOver } : {}),
       ...(r.planPolicy ? { planPolicy: r.planPolicy } : {}),
       ...(r.patch ? { diff: r.patch.diff, diffStats: r.patch.stats } : {}),
       ...(r.patchError ? { patchError: r.patchError } : {}),

@@ -1,5 +1,5 @@
 import type { SmokeReport } from './engine';
-import type { PolicyDecision, RepairRunSummary, ViolationPlan } from './engine/repair';
+import type { PassedOver, PolicyDecision, RepairRunSummary, ViolationPlan } from './engine/repair';
 
 function pad(text: string, width: number): string {
   return text.length >= width ? text : text + ' '.repeat(width - text.length);
@@ -46,13 +46,14 @@ type RunSummary = RepairRunSummary;
 type Decision = PolicyDecision;
 
 const pct = (r: number) => `${(r * 100).toFixed(1)}%`;
+const passedOverLines = (list: PassedOver[] | undefined) => (list ?? []).map((p) => `  passed over ${p.planner} plan ${p.fixId}: ${p.stage}: ${p.reason}`);
 const decision = (d: Decision | undefined) => (d ? `${d.allowed ? d.label : 'BLOCKED'} (danger ${d.dangerScore})` : '-');
 
 /** Each violation's plan (or why none), its policy decisions and its diff. */
 export function formatPlans(rows: PlanRow[]): string {
   const out: string[] = [];
   for (const r of rows) {
-    out.push(`● ${r.violation.message}`, `  violation: ${r.violation.id}`);
+    out.push(`● ${r.violation.message}`, `  violation: ${r.violation.id}`, ...passedOverLines(r.passedOver));
     if (r.noPlan) {
       out.push(`  no plan (${r.noPlan.code}): ${r.noPlan.reason}`, '');
       continue;
@@ -83,6 +84,7 @@ export function formatRepairSummary(s: RunSummary): string {
   for (const r of s.records) {
     out.push(`● ${r.violation.message}`);
     out.push(`  planner: ${r.planner ?? '-'}   decision: ${decision(r.patchPolicy ?? r.planPolicy)}   validation: ${r.validation?.status ?? '-'}`);
+    out.push(...passedOverLines(r.passedOver));
     out.push(`  ${r.applied ? 'APPLIED' : 'not applied'}: ${r.reason}`);
     if (r.checkpointId) out.push(`  checkpoint: ${r.checkpointId}`);
     const t = Object.entries(r.timings).map(([k, v]) => `${k} ${v} ms`).join(', ');

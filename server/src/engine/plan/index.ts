@@ -8,8 +8,9 @@ export { rulesPlanner } from './rulesPlanner';
 
 /**
  * Reading FixPlans and choosing one: `parsePlan` turns JSON text or a value into a normalised
- * FixPlan or a list of messages that each name the JSON path at fault; `planViolation` asks the
- * planners in order and returns the first plan that parses, with the hash of every plan file.
+ * FixPlan or a list of messages that each name the JSON path at fault; `planCandidates` asks the
+ * planners in order and yields each plan that parses, with the hash of every plan file;
+ * `planViolation` takes the first.
  */
 
 export type ParsedPlan = { ok: true; plan: FixPlan } | { ok: false; errors: string[] };
@@ -233,12 +234,14 @@ export type PlanViolationResult = { fix: PlannedFix } | { noPlan: NoPlan & { tri
 
 /**
  * Ask each planner in order (learned fixes, anti-patterns, rules, then an LLM when configured) and
- * return the first plan that the schema accepts, with the sha256 of each plan file as it is now
- * (null for a file that does not exist). When no planner has a valid plan, say why, planner by
- * planner.
+ * yield every plan that the schema accepts, a planner's plans in its order, each with the sha256
+ * of each plan file as it is now (null for a file that does not exist). A planner is only asked
+ * when the candidates before it have been taken, so stopping early leaves later planners (the
+ * LLM's network call) alone. Last comes a NoPlan with what each planner without a valid plan said.
  */
-export async function planViolation(ctx: PlanningContext, planners: Planner[]): Promise<PlanViolationResult> {
+export async function* planCandidates(ctx: PlanningContext, planners: Planner[]): AsyncGenerator<PlanViolationResult, void, undefined> {
   const tried: TriedPlanner[] = [];
+  let offered = 0;
   for (const planner of planners) {
     let outcome;
     try {
@@ -252,6 +255,7 @@ export async function planViolation(ctx: PlanningContext, planners: Planner[]): 
       continue;
     }
     const rejected: string[] = [];
+    let valid = 0;
     for (const [index, candidate] of outcome.plans.entries()) {
       const parsed = parsePlan(candidate);
       if (!parsed.ok) {
@@ -264,7 +268,9 @@ export async function planViolation(ctx: PlanningContext, planners: Planner[]): 
         base[file] = text === undefined ? null : sha256(text);
       }
       const fingerprint = sha256(JSON.stringify({ violation: ctx.violation.id, planner: planner.name, plan: parsed.plan, base }));
-      return {
+      valid++;
+      offered++;
+      yield {
         fix: {
           id: `fix-${fingerprint.slice(0, 12)}`,
           violationId: ctx.violation.id,
@@ -275,16 +281,26 @@ export async function planViolation(ctx: PlanningContext, planners: Planner[]): 
         },
       };
     }
+    if (valid > 0) continue;
     tried.push({
       planner: planner.name,
       code: 'invalid_plan',
       reason: outcome.plans.length === 0 ? 'the planner answered with no plans' : `every plan was rejected by the FixPlan schema: ${rejected.join(' | ')}`,
     });
   }
-  if (tried.length === 0) return { noPlan: { code: 'no_rule', reason: 'no planner is configured', tried } };
+  if (tried.length === 0) {
+    yield { noPlan: { code: 'no_rule', reason: offered > 0 ? 'no plan: no planner has another plan' : 'no planner is configured', tried } };
+    return;
+  }
   const code = tried.some((t) => t.code !== 'not_applicable' && t.code !== 'no_rule' && t.code !== 'llm_unavailable')
     ? tried.find((t) => t.code !== 'not_applicable' && t.code !== 'no_rule' && t.code !== 'llm_unavailable')!.code
     : 'no_rule';
   const reason = `no plan: ${tried.map((t) => `${t.planner}: ${t.reason}`).join('; ')}`;
-  return { noPlan: { code, reason, tried } };
+  yield { noPlan: { code, reason, tried } };
+}
+
+/** The first candidate of `planCandidates`, or why there is none; later planners are not asked. */
+export async function planViolation(ctx: PlanningContext, planners: Planner[]): Promise<PlanViolationResult> {
+  for await (const candidate of planCandidates(ctx, planners)) return candidate;
+  throw new Error('planCandidates ended without a NoPlan');
 }

@@ -57,6 +57,16 @@ export const repairRecordSchema = z.strictObject({
       tried: z.array(z.strictObject({ planner: z.string(), code: noPlanCode, reason: z.string() })),
     })
     .optional(),
+  passedOver: z
+    .array(
+      z.strictObject({
+        planner: z.string(),
+        fixId: z.string(),
+        stage: z.enum(['plan-policy', 'patch', 'patch-policy']),
+        reason: z.string(),
+      }),
+    )
+    .optional(),
   planPolicy: decisionSchema.optional(),
   patchPolicy: decisionSchema.optional(),
   diff: z.string().optional(),

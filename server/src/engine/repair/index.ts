@@ -262,6 +262,7 @@ function fillPlanned(record: RepairRecord, planned: ViolationPlan): void {
   record.timings.plan = planned.timings.plan;
   record.timings.policy = planned.timings.policy;
   if (planned.timings.patch !== undefined) record.timings.patch = planned.timings.patch;
+  if (planned.passedOver.length) record.passedOver = planned.passedOver;
   if (planned.noPlan) {
     record.noPlan = planned.noPlan;
     record.reason = planned.noPlan.reason;

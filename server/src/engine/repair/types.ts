@@ -65,6 +65,14 @@ export interface PlannedFix {
   createdAt: number;
 }
 
+/** A valid plan that could not be used, so the next candidate was tried: where it stopped and why. */
+export interface PassedOver {
+  planner: string;
+  fixId: string;
+  stage: 'plan-policy' | 'patch' | 'patch-policy';
+  reason: string;
+}
+
 // ---------------------------------------------------------------- patching
 
 /** What an operation executor sees: the file's current text and a way to read others. */
@@ -172,6 +180,8 @@ export interface RepairRecord {
   planner?: string;
   plan?: FixPlan;
   noPlan?: NoPlan & { tried: Array<{ planner: string } & NoPlan> };
+  /** Plans tried before (or, when none could be used, after) the one recorded here. */
+  passedOver?: PassedOver[];
   planPolicy?: PolicyDecision;
   patchPolicy?: PolicyDecision;
   diff?: string;
