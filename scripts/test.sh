@@ -47,6 +47,15 @@ fi
 step "tests: ${SUITES}"
 mkdir -p test-results
 # One runner for every suite, one file at a time: the integration suites share the example apps' ports.
-node --import tsx --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
-  "${FILES[@]}"
+# A whole-run time limit (SMOKE_REPAIR_TEST_TIMEOUT seconds, default 40 min; a warm run takes about
+# 4) turns a hang into a red run with its output instead of a run that never ends.
+LIMIT="${SMOKE_REPAIR_TEST_TIMEOUT:-2400}"
+status=0
+timeout --signal=TERM --kill-after=30 "$LIMIT" \
+  node --import tsx --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
+  "${FILES[@]}" || status=$?
+if [ "$status" = 124 ] || [ "$status" = 137 ]; then
+  printf 'test: the tests did not finish within %s s (SMOKE_REPAIR_TEST_TIMEOUT); stopped\n' "$LIMIT" >&2
+fi
+[ "$status" = 0 ] || exit "$status"
 step "done in $((SECONDS - START)) s"
