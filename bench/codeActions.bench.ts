@@ -11,8 +11,9 @@
  * After the run: wait for the diagnostics, open the source documents, then send `requests`
  * `textDocument/codeAction` requests (one at a time, as the editor does when the cursor moves) at
  * random diagnostic ranges: half while background planning still runs, half after it finished.
- * Budget (DESIGN): p99 under 20 ms; server resident memory under 150 MB. `SERVER_NODE_ARGS` adds
- * node flags to the server process (a heap limit shows how much of the RSS is live data).
+ * Budget (DESIGN): p99 under 20 ms; server resident memory under 150 MB. The server runs with the
+ * node flags the editor starts it with (SERVER_NODE_FLAGS); `SERVER_NODE_ARGS="..."` replaces them
+ * (`SERVER_NODE_ARGS=""` for node's defaults, a heap limit to see how much of the RSS is live data).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -21,12 +22,13 @@ import { pathToFileURL } from 'node:url';
 import type { CodeAction, Diagnostic } from 'vscode-languageserver-protocol/node';
 import { buildServer, editorCapabilities, LspEditor, processAppConfig, type ScenarioLines } from '../test/setup/lspEditor';
 import { freePort } from '../test/setup/net';
+import { SERVER_NODE_FLAGS } from '../server/src/protocol';
 
 const SCENARIOS = Number(process.argv[2] ?? 1000);
 const REQUESTS = Number(process.argv[3] ?? 2000);
 const FILES = Number(process.argv[4] ?? 4);
-/** Extra node flags for the server process, e.g. SERVER_NODE_ARGS="--max-old-space-size=64". */
-const SERVER_NODE_ARGS = (process.env.SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/** node flags for the server process: those the editor uses, unless SERVER_NODE_ARGS names others (e.g. "" for none). */
+const SERVER_NODE_ARGS = process.env.SERVER_NODE_ARGS === undefined ? [...SERVER_NODE_FLAGS] : process.env.SERVER_NODE_ARGS.split(' ').filter(Boolean);
 
 // ---------------------------------------------------------------- the app under test
 
@@ -120,7 +122,7 @@ function percentiles(times: number[]): string {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const env = SERVER_NODE_ARGS.length ? `SERVER_NODE_ARGS="${SERVER_NODE_ARGS.join(' ')}" ` : '';
+  const env = process.env.SERVER_NODE_ARGS !== undefined ? `SERVER_NODE_ARGS="${process.env.SERVER_NODE_ARGS}" ` : '';
   console.log(`command: ${env}node --import tsx bench/codeActions.bench.ts${args.length ? ` ${args.join(' ')}` : ''}`);
   console.log(`machine: ${cpus()[0]?.model ?? 'unknown cpu'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, node ${process.version}`);
   buildServer();

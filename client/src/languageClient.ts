@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { CommandIds, CONFIG_FILE_NAME, type InitializationOptions } from '../../server/src/protocol';
+import { CommandIds, CONFIG_FILE_NAME, SERVER_NODE_FLAGS, type InitializationOptions } from '../../server/src/protocol';
 
 export const CLIENT_ID = 'smokeRepair';
 const CLIENT_NAME = 'Smoke Repair';
@@ -42,8 +42,8 @@ export class SmokeLanguageClient implements vscode.Disposable {
     if (this.client) return this.current;
     const module = this.context.asAbsolutePath(path.join('dist', 'server.js'));
     const serverOptions: ServerOptions = {
-      run: { module, transport: TransportKind.stdio },
-      debug: { module, transport: TransportKind.stdio, options: { execArgv: ['--nolazy', '--inspect=6011'] } },
+      run: { module, transport: TransportKind.stdio, options: { execArgv: [...SERVER_NODE_FLAGS] } },
+      debug: { module, transport: TransportKind.stdio, options: { execArgv: [...SERVER_NODE_FLAGS, '--nolazy', '--inspect=6011'] } },
     };
     const configFile = configuredConfigFile();
     const configGlob = `**/${path.posix.basename(configFile.replace(/\\/g, '/'))}`;

@@ -1,15 +1,24 @@
 /**
- * Removes the validation containers and images a language server process left behind when it was
- * stopped mid-validation (its editor closed, its input ended, its parent died): the server starts
- * this, detached, on its way out, with its own process id. Also sweeps those of other owners that
- * are no longer running.
+ * Removes the validation containers and images language servers left behind. Runs as its own
+ * short process, so the server never loads the Docker client just to look:
  *
- *   node dist/reaper.js <pid>
+ *   node dist/reaper.js <pid>   started detached by a server on its way out, with its own process
+ *                               id: removes that owner's leftovers and those of owners no longer
+ *                               running (after a moment, so the owner's own clean-up cannot race it)
+ *   node dist/reaper.js sweep   started by a server when it starts: removes the leftovers of owners
+ *                               no longer running, at once
+ *
+ * Prints one line per thing removed ("removed container NAME", "removed image TAG").
  */
 import { removeValidationLeftovers } from './engine/validate/leftovers';
 
-const owner = Number(process.argv[2]);
-// Give the exiting owner a moment to be gone, so its own finally blocks cannot race this.
+const arg = process.argv[2] ?? 'sweep';
+const owner = Number(arg);
+const delayMs = arg === 'sweep' ? 0 : 500;
 setTimeout(() => {
-  removeValidationLeftovers({ owner: Number.isInteger(owner) && owner > 0 ? owner : -1 }).finally(() => process.exit(0));
-}, 500);
+  removeValidationLeftovers({ owner: Number.isInteger(owner) && owner > 0 ? owner : -1 })
+    .then((removed) => {
+      for (const what of removed) process.stdout.write(`removed ${what}\n`);
+    })
+    .finally(() => process.exit(0));
+}, delayMs);

@@ -410,25 +410,36 @@ connection.onRequest(ReportRequest.method, (params: unknown): ReportRequest.Resu
 // Validation containers must not outlive the server. A shutdown request cancels planning and
 // removes them; every other way out (exit notification, input closed, parent gone, a signal) ends
 // the process at once, so a detached reaper removes what is left. Leftovers of servers that died
-// earlier are swept when this one starts.
+// earlier are swept by a reaper started with this one (in its own process: the Docker client is
+// only loaded here when a validation needs it).
+const reaperScript = path.join(__dirname, 'reaper.js');
 connection.onShutdown(async () => {
   planner.cancel();
-  await removeValidationLeftovers();
+  if (madeValidationContainers()) await removeValidationLeftovers();
 });
 process.on('exit', () => {
-  if (!madeValidationContainers()) return;
-  const reaper = path.join(__dirname, 'reaper.js');
-  if (!existsSync(reaper)) return;
+  if (!madeValidationContainers() || !existsSync(reaperScript)) return;
   try {
-    spawn(process.execPath, [reaper, String(process.pid)], { detached: true, stdio: 'ignore' }).unref();
+    spawn(process.execPath, [reaperScript, String(process.pid)], { detached: true, stdio: 'ignore' }).unref();
   } catch {
     /* the next server's sweep removes them */
   }
 });
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => process.exit(0));
-void removeValidationLeftovers({ owner: -1 }).then((removed) => {
-  if (removed.length) log(`removed what earlier validations left behind: ${removed.join(', ')}`);
-});
+if (existsSync(reaperScript)) {
+  try {
+    const sweep = spawn(process.execPath, [reaperScript, 'sweep'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let removed = '';
+    sweep.stdout.on('data', (chunk: Buffer) => void (removed += chunk.toString('utf8')));
+    sweep.on('error', () => undefined);
+    sweep.on('close', () => {
+      const lines = removed.split('\n').filter(Boolean).map((l) => l.replace(/^removed /, ''));
+      if (lines.length) log(`removed what earlier validations left behind: ${lines.join(', ')}`);
+    });
+  } catch {
+    /* nothing swept now: the next start tries again */
+  }
+}
 
 process.on('uncaughtException', (err) => log(`uncaught: ${err?.stack ?? String(err)}`));
 process.on('unhandledRejection', (err) => log(`unhandled rejection: ${(err as Error)?.stack ?? String(err)}`));

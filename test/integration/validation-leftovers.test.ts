@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import Docker from 'dockerode';
 import { removeValidationLeftovers, VALIDATION_LABEL, VALIDATION_OWNER_LABEL } from '../../server/src/engine/validate';
 import { ensureDocker } from '../setup/docker';
+import { LspEditor } from '../setup/lspEditor';
 
 /**
  * Validation containers never outlive their owner: the sweep removes those of a dead owner (and of
@@ -61,4 +64,31 @@ test('the reaper started by an exiting language server removes what it left', as
   const r = spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'dist', 'reaper.js'), String(owner)], { encoding: 'utf8', timeout: 30_000 });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(await exists(id), false);
+});
+
+test('the reaper\'s sweep removes the leftovers of owners no longer running and says what it removed', async () => {
+  const name = `leftover-swept-${process.pid}-${Date.now()}`;
+  const id = await container(name, { [VALIDATION_LABEL]: '1', [VALIDATION_OWNER_LABEL]: String(deadPid()) });
+  const live = await container(`${name}-live`, { [VALIDATION_LABEL]: '1', [VALIDATION_OWNER_LABEL]: String(process.pid) });
+  const r = spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'dist', 'reaper.js'), 'sweep'], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`^removed container ${name}$`, 'm'));
+  assert.equal(await exists(id), false);
+  assert.equal(await exists(live), true, 'a running owner keeps its containers');
+});
+
+test('a language server that starts sweeps what earlier servers left (through the reaper)', async () => {
+  const name = `leftover-at-start-${process.pid}-${Date.now()}`;
+  const id = await container(name, { [VALIDATION_LABEL]: '1', [VALIDATION_OWNER_LABEL]: String(deadPid()) });
+  const ws = mkdtempSync(path.join(tmpdir(), 'leftover-ws-'));
+  writeFileSync(path.join(ws, 'smoke-repair.yaml'), 'version: 1\napp:\n  baseUrl: http://127.0.0.1:9\n');
+  const editor = new LspEditor();
+  try {
+    await editor.initialize(ws);
+    await editor.until(() => editor.log.some((l) => l.includes('removed what earlier validations left behind') && l.includes(name)), `the start-up sweep to remove ${name}`, 30_000);
+    assert.equal(await exists(id), false);
+  } finally {
+    await editor.close();
+    rmSync(ws, { recursive: true, force: true });
+  }
 });

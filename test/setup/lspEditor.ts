@@ -24,7 +24,7 @@ import {
   type WorkspaceEdit,
 } from 'vscode-languageserver-protocol/node';
 import { applyTextEdits } from '../../server/src/lsp/minimalEdits';
-import { FixesPlannedNotification, RunFinishedNotification, RunSmokeCommand } from '../../server/src/protocol';
+import { FixesPlannedNotification, RunFinishedNotification, RunSmokeCommand, SERVER_NODE_FLAGS } from '../../server/src/protocol';
 
 export const projectRoot = path.resolve(import.meta.dirname, '../..');
 export const serverJs = path.join(projectRoot, 'dist/server.js');
@@ -62,7 +62,7 @@ export interface LspEditorOptions {
   capabilities?: ClientCapabilities;
   /** The server process's environment; default this process's. */
   env?: NodeJS.ProcessEnv;
-  /** node flags before the server script, e.g. a heap limit. */
+  /** node flags before the server script; default those the editor uses (SERVER_NODE_FLAGS). */
   nodeArgs?: string[];
   /** `until`: default time limit (60 s), poll interval (50 ms), log lines shown on timeout (30). */
   untilMs?: number;
@@ -96,7 +96,7 @@ export class LspEditor {
 
   constructor(opts: LspEditorOptions = {}) {
     this.opts = opts;
-    this.child = spawn(process.execPath, [...(opts.nodeArgs ?? []), serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], ...(opts.env ? { env: opts.env } : {}) });
+    this.child = spawn(process.execPath, [...(opts.nodeArgs ?? SERVER_NODE_FLAGS), serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], ...(opts.env ? { env: opts.env } : {}) });
     this.child.stderr!.on('data', (d) => this.log.push(String(d)));
     this.conn = createProtocolConnection(new StreamMessageReader(this.child.stdout!), new StreamMessageWriter(this.child.stdin!));
     this.conn.onRequest('window/workDoneProgress/create', (p: { token: string | number }) => {

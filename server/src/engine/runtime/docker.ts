@@ -1,10 +1,11 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { DockerRuntimeInput } from '../config/schema';
 import { EnvironmentError, type LogLine } from '../model';
 import { buildImage, resolveBuildSpec, type BuildSpec } from './dockerBuild';
 import { demultiplexDockerLogs } from './dockerLogs';
+import { newDockerClient } from './dockerClient';
 import type { Mount, Runtime } from './types';
 
 const COMPOSE_PROJECT = 'com.docker.compose.project';
@@ -29,7 +30,7 @@ export function defaultComposeProject(folder: string): string {
  */
 export class DockerRuntime implements Runtime {
   readonly kind = 'docker' as const;
-  private readonly docker: Docker;
+  private client: Promise<Docker> | undefined;
   private containerId: string | undefined;
   private containerName: string | undefined;
   private tty = false;
@@ -39,7 +40,12 @@ export class DockerRuntime implements Runtime {
     private readonly workspace: string,
     docker?: Docker,
   ) {
-    this.docker = docker ?? new Docker();
+    if (docker) this.client = Promise.resolve(docker);
+  }
+
+  /** The engine client, made on first use. */
+  private api(): Promise<Docker> {
+    return (this.client ??= newDockerClient());
   }
 
   describe(): string {
@@ -56,7 +62,7 @@ export class DockerRuntime implements Runtime {
 
   private async ping(): Promise<void> {
     try {
-      await this.docker.ping();
+      await (await this.api()).ping();
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
       throw new EnvironmentError(
@@ -71,7 +77,7 @@ export class DockerRuntime implements Runtime {
     await this.ping();
     if (this.config.container) {
       try {
-        const info = await this.docker.getContainer(this.config.container).inspect();
+        const info = await (await this.api()).getContainer(this.config.container).inspect();
         return this.remember(info);
       } catch {
         throw new EnvironmentError(
@@ -82,7 +88,7 @@ export class DockerRuntime implements Runtime {
     }
     const project = this.project();
     const labels = [`${COMPOSE_SERVICE}=${this.config.service}`, `${COMPOSE_PROJECT}=${project}`];
-    const found = await this.docker.listContainers({ all: true, filters: { label: labels } });
+    const found = await (await this.api()).listContainers({ all: true, filters: { label: labels } });
     const running = found.filter((c) => c.State === 'running');
     const pick = running[0] ?? found[0];
     if (!pick) {
@@ -91,7 +97,7 @@ export class DockerRuntime implements Runtime {
         `Start it with \`docker compose up -d ${this.config.service}\` in the folder of the compose file, or set \`app.docker.project\` to the project name \`docker compose ls\` shows.`,
       );
     }
-    return this.remember(await this.docker.getContainer(pick.Id).inspect());
+    return this.remember(await (await this.api()).getContainer(pick.Id).inspect());
   }
 
   private remember(info: Docker.ContainerInspectInfo): Docker.ContainerInspectInfo {
@@ -117,7 +123,7 @@ export class DockerRuntime implements Runtime {
   }
 
   async logs(since: number, until: number): Promise<LogLine[]> {
-    const container = this.docker.getContainer(await this.id());
+    const container = (await this.api()).getContainer(await this.id());
     // The API takes whole seconds; ask for a little more and cut precisely here.
     const raw = (await container.logs({
       follow: false,
@@ -131,14 +137,14 @@ export class DockerRuntime implements Runtime {
   }
 
   async mounts(): Promise<Mount[]> {
-    const info = await this.docker.getContainer(await this.id()).inspect();
+    const info = await (await this.api()).getContainer(await this.id()).inspect();
     return (info.Mounts ?? [])
       .filter((m) => m.Type === 'bind' && m.Source && m.Destination)
       .map((m) => ({ source: m.Source, destination: m.Destination }));
   }
 
   async restart(): Promise<void> {
-    await this.docker.getContainer(await this.id()).restart();
+    await (await this.api()).getContainer(await this.id()).restart();
   }
 
   /** The build this container's image comes from; throws when there is no Dockerfile. */
@@ -172,7 +178,7 @@ export class DockerRuntime implements Runtime {
   }
 
   private async build(spec: BuildSpec, onLine: (line: string) => void): Promise<void> {
-    await buildImage(this.docker, spec, { onLine });
+    await buildImage(await this.api(), spec, { onLine });
   }
 
   /** The container as the engine describes it (found by name or compose labels). */
@@ -183,12 +189,12 @@ export class DockerRuntime implements Runtime {
   private async recreate(image: string): Promise<void> {
     const old = await this.find();
     const name = old.Name.replace(/^\//, '');
-    const imageEnv = new Set((await this.docker.getImage(old.Image).inspect().catch(() => undefined))?.Config?.Env ?? []);
-    const aside = this.docker.getContainer(old.Id);
+    const imageEnv = new Set((await (await this.api()).getImage(old.Image).inspect().catch(() => undefined))?.Config?.Env ?? []);
+    const aside = (await this.api()).getContainer(old.Id);
     await aside.stop({ t: 10 }).catch(() => undefined);
     await aside.rename({ name: `${name}-replaced-${Date.now()}` });
     try {
-      const created = await this.docker.createContainer({
+      const created = await (await this.api()).createContainer({
         name,
         Image: image,
         Cmd: old.Config.Cmd ?? undefined,
@@ -207,7 +213,7 @@ export class DockerRuntime implements Runtime {
       this.containerId = undefined;
       await this.find();
     } catch (err) {
-      await this.docker.getContainer(name).remove({ force: true }).catch(() => undefined);
+      await (await this.api()).getContainer(name).remove({ force: true }).catch(() => undefined);
       await aside.rename({ name });
       await aside.start().catch(() => undefined);
       throw new EnvironmentError(`Recreating ${name} from the new image failed: ${(err as Error).message}`, 'The previous container was put back; look at `docker logs` and the image, then run again.');

@@ -1,9 +1,10 @@
 import createDockerIgnore from '@balena/dockerignore';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { cp, readFile, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { DockerRuntimeInput } from '../config/schema';
 import { DockerRuntime } from '../runtime';
+import { newDockerClient } from '../runtime/dockerClient';
 import { buildImage, type BuildSpec } from '../runtime/dockerBuild';
 import { demultiplexDockerLogs } from '../runtime/dockerLogs';
 import { isHealthy } from '../smoke/health';
@@ -45,7 +46,7 @@ export interface DockerAppInput {
 }
 
 export function createDockerApp(input: DockerAppInput): SandboxApp {
-  const docker = input.docker ?? new Docker();
+  let docker: Docker | undefined = input.docker;
   const name = `smoke-repair-validate-${process.pid}-${Date.now().toString(36)}`;
   let container: Docker.Container | undefined;
   let builtImage: string | undefined;
@@ -53,6 +54,7 @@ export function createDockerApp(input: DockerAppInput): SandboxApp {
   const notes: string[] = [];
 
   async function start(): Promise<void> {
+    docker ??= await newDockerClient();
     const runtime = new DockerRuntime(input.config, input.workspace, docker);
     let info: Docker.ContainerInspectInfo;
     try {
@@ -168,7 +170,7 @@ export function createDockerApp(input: DockerAppInput): SandboxApp {
       if (c) await c.remove({ force: true, v: true }).catch(() => undefined);
       const img = builtImage;
       builtImage = undefined;
-      if (img) await docker.getImage(img).remove({ force: true }).catch(() => undefined);
+      if (img && docker) await docker.getImage(img).remove({ force: true }).catch(() => undefined);
     },
   };
 }

@@ -1,4 +1,5 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import { newDockerClient } from '../runtime/dockerClient';
 import { VALIDATION_LABEL, VALIDATION_OWNER_LABEL } from './dockerApp';
 
 function alive(pid: number): boolean {
@@ -17,7 +18,6 @@ function alive(pid: number): boolean {
  * what it removed; a Docker engine that does not answer means there is nothing to do.
  */
 export async function removeValidationLeftovers(opts: { owner?: number; docker?: Docker } = {}): Promise<string[]> {
-  const docker = opts.docker ?? new Docker();
   const owner = opts.owner ?? process.pid;
   const stale = (labels: Record<string, string> | undefined): boolean => {
     const pid = Number(labels?.[VALIDATION_OWNER_LABEL]);
@@ -25,6 +25,7 @@ export async function removeValidationLeftovers(opts: { owner?: number; docker?:
   };
   const removed: string[] = [];
   try {
+    const docker = opts.docker ?? (await newDockerClient());
     for (const c of await docker.listContainers({ all: true, filters: { label: [VALIDATION_LABEL] } })) {
       if (!stale(c.Labels)) continue;
       await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
