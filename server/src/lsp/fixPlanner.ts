@@ -113,11 +113,13 @@ export class BackgroundPlanner {
     const validator = this.host.validator ?? defaultValidator;
     const progress = announce ? await this.host.progress('Planning fixes') : undefined;
     const started = Date.now();
+    // One reader per round: a file read for many violations is held once, not once per fix.
+    const read = workspaceReader(folder.path);
     try {
       for (const [i, found] of violations.entries()) {
         if (signal.aborted) break;
         progress?.report(`Planning fixes ${i + 1}/${violations.length}`, Math.round((i / violations.length) * 100));
-        const entry = await this.planViolation(state, config, shiftViolation(found, state.applied), planners, validator, signal);
+        const entry = await this.planViolation(state, config, shiftViolation(found, state.applied), planners, validator, read, signal);
         if (signal.aborted) break;
         this.host.cache.set(entry);
       }
@@ -146,14 +148,15 @@ export class BackgroundPlanner {
     violation: Violation,
     planners: Planner[],
     validator: Validator | undefined,
+    read: (file: string) => Promise<string | undefined>,
     signal: AbortSignal,
   ): Promise<FixEntry> {
     const { folder, report } = state;
     const base = { folderUri: folder.uri, violationId: violation.id };
     try {
       const files = await listWorkspaceFiles(folder.path);
-      const read = workspaceReader(folder.path);
       const planned = await planOne({ workspace: folder.path, report, config, violation, files, read, planners, executors: defaultExecutors });
+      for (const p of planned.passedOver) this.host.log(`${violation.id}: passed over ${p.planner} plan ${p.fixId}: ${p.stage}: ${p.reason}`);
       if (planned.noPlan) return { ...base, state: 'none', reason: planned.noPlan.reason };
       const blocked = (d?: { reasons: string[] }) => d?.reasons.filter((r) => r.startsWith('blocked:')).join('; ');
       if (!planned.planPolicy?.allowed) return { ...base, state: 'none', reason: `plan blocked by policy: ${blocked(planned.planPolicy)}` };
