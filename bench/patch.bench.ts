@@ -5,10 +5,10 @@
  * planned with the product's planner chain (`planOne`, anti-patterns then rules; no LLM) against
  * `examples/shop-api` and `examples/todo-api-node`, read-only. Then `generatePatch` runs on each
  * plan, `iterations` times after `warmup` runs, reading the files from disk as the product does.
- * Each executor call is timed too, per operation type. Plans with an operation that starts a
- * process (Python import analysis runs `python3`; `sync_lockfile` runs `npm install
- * --package-lock-only`, which asks the registry) are reported apart: `spawnIterations` and
- * `lockIterations` runs respectively.
+ * Each executor call is timed too, per operation type. Plans with an operation that uses another
+ * process (Python import analysis asks the long-lived `python3` helper, started while planning;
+ * `sync_lockfile` runs `npm install --package-lock-only`, which asks the registry) are reported
+ * apart: `spawnIterations` and `lockIterations` runs respectively.
  * Budget (DESIGN): under 10 ms for a plan.
  */
 import { spawnSync } from 'node:child_process';
@@ -35,12 +35,14 @@ const LOCK_ITERATIONS = Number(process.argv[5] ?? 5);
 const root = path.resolve(import.meta.dirname, '..');
 const EXAMPLES = ['shop-api', 'todo-api-node'] as const;
 
-/** Whether an operation starts a process when its executor runs. */
+/** Whether an operation's executor uses another process: the Python helper, or a new npm. */
 function spawns(op: { type: OperationType; file: string }): 'npm' | 'python' | undefined {
   if (op.type === 'sync_lockfile') return 'npm';
   if ((op.type === 'add_import' || op.type === 'remove_unused') && op.file.endsWith('.py')) return 'python';
   return undefined;
 }
+
+const via = (s: 'npm' | 'python') => (s === 'python' ? 'python helper' : 'spawns npm');
 
 function stats(times: number[]): { p50: number; p99: number; max: number } {
   const s = [...times].sort((a, b) => a - b);
@@ -62,7 +64,7 @@ function timedExecutors(into: Map<string, number[]>): ExecutorMap {
       try {
         return await exec(op, ctx);
       } finally {
-        const key = spawns(op) ? `${type} (${path.extname(op.file)}, spawns ${spawns(op)})` : `${type}${type === 'add_import' || type === 'remove_unused' ? ` (${path.extname(op.file)})` : ''}`;
+        const key = spawns(op) ? `${type} (${path.extname(op.file)}, ${via(spawns(op)!)})` : `${type}${type === 'add_import' || type === 'remove_unused' ? ` (${path.extname(op.file)})` : ''}`;
         const list = into.get(key) ?? [];
         list.push(performance.now() - t);
         into.set(key, list);
@@ -143,20 +145,20 @@ async function main(): Promise<void> {
     }
     if (!c.spawn) inProcess.push(...times);
     const types = [...new Set(c.plan.operations.map((o) => o.type))].join('+');
-    results.push(`  ${line(`${c.example} / ${c.scenario} [${types}]${c.spawn ? ` (spawns ${c.spawn})` : ''}`, times)}${identical ? '' : ' — PATCHES DIFFER BETWEEN RUNS'}`);
+    results.push(`  ${line(`${c.example} / ${c.scenario} [${types}]${c.spawn ? ` (${via(c.spawn)})` : ''}`, times)}${identical ? '' : ' — PATCHES DIFFER BETWEEN RUNS'}`);
   }
 
-  console.log(`generatePatch per plan (${ITERATIONS} runs after ${WARMUP} warm-up; spawning plans: python ${SPAWN_ITERATIONS}, npm ${LOCK_ITERATIONS}):`);
+  console.log(`generatePatch per plan (${ITERATIONS} runs after ${WARMUP} warm-up; other-process plans: python ${SPAWN_ITERATIONS}, npm ${LOCK_ITERATIONS}):`);
   for (const r of results) console.log(r);
   console.log('executor time per operation type (in process):');
   for (const [k, v] of [...perType].sort()) console.log(`  ${line(k, v)}`);
   if (spawnPerType.size) {
-    console.log('executor time per operation type (starts a process):');
+    console.log('executor time per operation type (uses another process):');
     for (const [k, v] of [...spawnPerType].sort()) console.log(`  ${line(k, v)}`);
   }
   if (inProcess.length) console.log(line(`all in-process plans (budget 10 ms)`, inProcess));
 
-  // What a spawning executor pays before doing any work: starting the process.
+  // What starting the process costs (npm on every call; python once, for the helper).
   const startup = (cmd: string, args: string[], n: number) => {
     const times: number[] = [];
     for (let i = 0; i < n; i++) {

@@ -8,6 +8,6 @@ export { analyseJs, unusedJsNames, removeJsNames, addJsImport, jsImportStatement
 export type { JsAnalysis, JsImport, JsImportName, AddJsImport } from './js';
 export { tokenize, type Token } from './js-tokens';
 export { pythonProviders, jsProviders, jsExports, jsSyntaxOf, relativeSpecifier, type ImportCandidate, type ProviderContext } from './providers';
-export { PythonAnalysisError } from './python-ast';
+export { PythonAnalysisError, closePythonHelpers } from './python-ast';
 export { PYTHON_STDLIB_MODULES } from './python-stdlib';
 export { importLanguage, type ImportLanguage } from './language';
