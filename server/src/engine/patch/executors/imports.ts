@@ -49,13 +49,20 @@ async function pythonKindClassifier(ctx: ExecutorContext, extra: string[]): Prom
   const dirs: string[] = [''];
   const parts = ctx.file.split('/').slice(0, -1);
   for (let i = 1; i <= parts.length; i++) dirs.push(parts.slice(0, i).join('/'));
-  const roots = new Set<string>();
-  for (const root of extra) {
-    for (const d of dirs) {
-      const base = d ? `${d}/${root}` : root;
-      if ((await ctx.read(`${base}/__init__.py`)) !== undefined || (await ctx.read(`${base}.py`)) !== undefined) roots.add(root);
-    }
-  }
+  // Standard-library names are classified before local ones, so only the others are looked up,
+  // all at once.
+  const candidates = [...new Set(extra)].filter((root) => !PYTHON_STDLIB_MODULES.has(root));
+  const found = await Promise.all(
+    candidates.map(async (root) => {
+      const paths = dirs.flatMap((d) => {
+        const base = d ? `${d}/${root}` : root;
+        return [`${base}/__init__.py`, `${base}.py`];
+      });
+      const texts = await Promise.all(paths.map((p) => ctx.read(p)));
+      return texts.some((t) => t !== undefined) ? root : undefined;
+    }),
+  );
+  const roots = new Set(found.filter((r): r is string => r !== undefined));
   return (module, level) => {
     const root = module.split('.')[0];
     if (level > 0) return 'local';
