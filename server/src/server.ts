@@ -25,6 +25,7 @@ import {
 } from 'vscode-languageserver/node';
 import { renderViolationReport, runSmoke } from './engine';
 import { parseConfigText } from './engine/config';
+import { closePythonHelpers } from './engine/imports';
 import { madeValidationContainers, removeValidationLeftovers } from './engine/validate';
 import {
   ApplyFixCommand,
@@ -415,6 +416,7 @@ connection.onRequest(ReportRequest.method, (params: unknown): ReportRequest.Resu
 const reaperScript = path.join(__dirname, 'reaper.js');
 connection.onShutdown(async () => {
   planner.cancel();
+  await closePythonHelpers();
   if (madeValidationContainers()) await removeValidationLeftovers();
 });
 process.on('exit', () => {
