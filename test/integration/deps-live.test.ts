@@ -5,8 +5,6 @@
  *
  * Run: node --import tsx --test test/integration/deps-live.test.ts
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../server/src/engine/config';
@@ -14,6 +12,7 @@ import { runSmoke } from '../../server/src/engine/run';
 import { missingDependencyRule } from '../../server/src/engine/plan/rules/dependency';
 import { fixPlanSchema } from '../../server/src/engine/plan/schema';
 import type { PlanningContext } from '../../server/src/engine/repair/types';
+import { workspaceReader } from '../../server/src/engine/repair/workspaceFiles';
 import type { SmokeReport } from '../../server/src/engine/model';
 import { listWorkspaceFiles } from '../../server/src/engine/traces/workspace-files';
 import { ensureExampleUp, exampleDetails, type ExampleName } from '../setup/docker';
@@ -30,13 +29,7 @@ async function contextFor(name: ExampleName, report: SmokeReport, violationId: s
     report,
     config: loaded.config,
     files: await listWorkspaceFiles(workspace),
-    async read(file) {
-      try {
-        return readFileSync(path.join(workspace, file), 'utf8');
-      } catch {
-        return undefined;
-      }
-    },
+    read: workspaceReader(workspace),
   };
 }
 

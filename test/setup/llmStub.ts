@@ -1,5 +1,7 @@
+import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { LlmError } from '../../server/src/engine/plan/llm';
 
 /**
  * A local HTTP server speaking the OpenAI-compatible chat API (POST /v1/chat/completions) with
@@ -139,4 +141,15 @@ export async function startLlmStub(): Promise<LlmStub> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** The LlmError a chat fails with; fails the test when it succeeds or fails with anything else. */
+export async function rejection(p: Promise<unknown>): Promise<LlmError> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof LlmError, `expected an LlmError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('expected the chat to fail');
 }

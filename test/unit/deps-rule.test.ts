@@ -16,6 +16,7 @@ import type { SmokeReport, Violation } from '../../server/src/engine/model';
 import { missingDependencyRule, missingModuleOf } from '../../server/src/engine/plan/rules/dependency';
 import { fixPlanSchema } from '../../server/src/engine/plan/schema';
 import type { NoPlan, PlanningContext } from '../../server/src/engine/repair/types';
+import { workspaceReader } from '../../server/src/engine/repair/workspaceFiles';
 import { listWorkspaceFiles } from '../../server/src/engine/traces/workspace-files';
 import { addDependency } from '../../server/src/engine/patch/executors/dependency';
 
@@ -45,13 +46,7 @@ async function context(workspace: string, rep: SmokeReport, violation: Violation
     report: { ...rep, workspace },
     config: loaded.config,
     files: await listWorkspaceFiles(workspace),
-    async read(file) {
-      try {
-        return readFileSync(path.join(workspace, file), 'utf8');
-      } catch {
-        return undefined;
-      }
-    },
+    read: workspaceReader(workspace),
   };
 }
 

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { listWorkspaceFiles } from '../../server/src/engine/traces';
@@ -7,6 +6,7 @@ import type { Frame, Trace, Violation } from '../../server/src/engine/model';
 import { fixPlanSchema } from '../../server/src/engine/plan/schema';
 import { missingImportRule, unusedImportRule } from '../../server/src/engine/plan/rules/imports';
 import type { NoPlan, PlanningContext } from '../../server/src/engine/repair/types';
+import { workspaceReader } from '../../server/src/engine/repair/workspaceFiles';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -37,13 +37,7 @@ async function context(example: string, t: Trace, files?: string[]): Promise<Pla
     report: {} as PlanningContext['report'],
     config: {} as PlanningContext['config'],
     files: listed,
-    async read(file) {
-      try {
-        return readFileSync(join(workspace, file), 'utf8');
-      } catch {
-        return undefined;
-      }
-    },
+    read: workspaceReader(workspace),
   };
 }
 

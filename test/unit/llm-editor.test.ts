@@ -9,9 +9,9 @@ import {
   type CancellationToken,
   type MessageConnection,
 } from 'vscode-jsonrpc/node';
-import { LlmError } from '../../server/src/engine/plan/llm';
 import { chatSender, createEditorLlmProvider, EditorLlm } from '../../server/src/lsp/llm';
 import { LlmChatRequest } from '../../server/src/protocol';
+import { rejection } from '../setup/llmStub';
 
 /**
  * The server side of the vscode-lm provider over a real JSON-RPC connection: the test plays the
@@ -60,16 +60,6 @@ const json = { temperature: 0, responseFormat: 'json' as const };
 
 function provider(timeoutMs = 2_000, vendor?: string, family?: string) {
   return createEditorLlmProvider({ send: chatSender(server), log: (l) => log.push(l) }, { timeoutMs, vendor, family });
-}
-
-async function rejection(p: Promise<unknown>): Promise<LlmError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof LlmError, `expected an LlmError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the chat to fail');
 }
 
 /** Never answers until cancelled; then answers as VS Code's client does for a cancelled request. */

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
@@ -10,6 +10,7 @@ import type { SmokeReport, Violation } from '../../server/src/engine/model';
 import { createLlmPlanner, LLM_UNAVAILABLE, type LlmNoPlan } from '../../server/src/engine/plan/llm';
 import { fixPlanSchema } from '../../server/src/engine/plan/schema';
 import type { PlannerOutcome, PlanningContext } from '../../server/src/engine/repair/types';
+import { workspaceReader } from '../../server/src/engine/repair/workspaceFiles';
 import { listWorkspaceFiles } from '../../server/src/engine/traces/workspace-files';
 import { startLlmStub, type LlmStub, type RecordedRequest } from '../setup/llmStub';
 
@@ -75,13 +76,7 @@ function context(violation: Violation, cfg: SmokeConfig): PlanningContext {
     report,
     config: cfg,
     files,
-    async read(file) {
-      try {
-        return await readFile(path.join(workspace, file), 'utf8');
-      } catch {
-        return undefined;
-      }
-    },
+    read: workspaceReader(workspace),
   };
 }
 

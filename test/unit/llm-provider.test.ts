@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { createOpenAiCompatibleProvider, LlmError, type LlmProvider } from '../../server/src/engine/plan/llm';
+import { createOpenAiCompatibleProvider, type LlmProvider } from '../../server/src/engine/plan/llm';
 import { freePort } from '../setup/net';
-import { startLlmStub, type LlmStub } from '../setup/llmStub';
+import { rejection, startLlmStub, type LlmStub } from '../setup/llmStub';
 
 /**
  * The LlmProvider contract, run against every adapter that can be driven by the scripted
@@ -34,16 +34,6 @@ const messages = [
   { role: 'user' as const, content: 'Say hello.' },
 ];
 const json = { temperature: 0, responseFormat: 'json' as const };
-
-async function rejection(p: Promise<unknown>): Promise<LlmError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof LlmError, `expected an LlmError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the chat to fail');
-}
 
 let stub: LlmStub;
 before(async () => {
