@@ -15,6 +15,20 @@ export interface SandboxApp {
   dispose(): Promise<void>;
 }
 
+/** Where a sandbox app listens and how it is checked, the same for every adapter. */
+export interface SandboxAppTarget {
+  /** The configured base URL with the sandbox port. */
+  baseUrl: string;
+  health: string;
+  healthTimeoutMs: number;
+  /** The port of the configured app, replaced by `port` in commands and settings. */
+  originalPort: number;
+  port: number;
+  /** The environment variable that tells the app its port. */
+  portEnv: string;
+  signal?: AbortSignal;
+}
+
 /**
  * Why the app could not be started from the sandbox. `blame: 'patch'` when the patch caused it
  * (an image that no longer builds, an app that no longer starts): the step fails. `blame:

@@ -8,7 +8,7 @@ import { newDockerClient } from '../runtime/dockerClient';
 import { buildImage, type BuildSpec } from '../runtime/dockerBuild';
 import { demultiplexDockerLogs } from '../runtime/dockerLogs';
 import { isHealthy } from '../smoke/health';
-import { AppStartError, replacePort, type SandboxApp } from './app';
+import { AppStartError, replacePort, type SandboxApp, type SandboxAppTarget } from './app';
 import type { Sandbox } from './sandbox';
 
 /**
@@ -29,18 +29,11 @@ export function madeValidationContainers(): boolean {
 /** The process id of the tool that made a validation container or image, so leftovers can be found. */
 export const VALIDATION_OWNER_LABEL = 'dev.smoke-repair.validation.owner';
 
-export interface DockerAppInput {
+export interface DockerAppInput extends SandboxAppTarget {
   config: DockerRuntimeInput;
   workspace: string;
   sandbox: Sandbox;
-  baseUrl: string;
-  health: string;
-  healthTimeoutMs: number;
-  originalPort: number;
-  port: number;
-  portEnv: string;
   buildTimeoutMs: number;
-  signal?: AbortSignal;
   onLine?: (line: string) => void;
   docker?: Docker;
 }

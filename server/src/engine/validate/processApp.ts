@@ -2,24 +2,14 @@ import * as path from 'node:path';
 import type { ProcessRuntimeConfig } from '../config/schema';
 import { ProcessRuntime } from '../runtime';
 import { isHealthy, waitForHealth } from '../smoke/health';
-import { AppStartError, replacePort, type SandboxApp } from './app';
+import { AppStartError, replacePort, type SandboxApp, type SandboxAppTarget } from './app';
 import { sandboxNodeOptions } from './commands';
 
 /**
  * The app as a local process started in the sandbox view: the configured command with the
  * original port number replaced, the port variable set, Node told to keep the view's links.
  */
-export function createProcessApp(input: {
-  config: ProcessRuntimeConfig;
-  view: string;
-  baseUrl: string;
-  health: string;
-  healthTimeoutMs: number;
-  originalPort: number;
-  port: number;
-  portEnv: string;
-  signal?: AbortSignal;
-}): SandboxApp {
+export function createProcessApp(input: SandboxAppTarget & { config: ProcessRuntimeConfig; view: string }): SandboxApp {
   const command = replacePort(input.config.command, input.originalPort, input.port);
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(input.config.env)) env[k] = replacePort(v, input.originalPort, input.port);

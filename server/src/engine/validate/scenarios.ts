@@ -3,7 +3,7 @@ import type { SmokeConfig, ValidationConfig } from '../config/schema';
 import type { Progress, Scenario, SmokeReport, Violation } from '../model';
 import { collectScenariosDetailed } from '../smoke/collect';
 import { runScenarios } from '../smoke/runner';
-import { AppStartError, freeLoopbackPort, portOf, withPort, type SandboxApp } from './app';
+import { AppStartError, freeLoopbackPort, portOf, withPort, type SandboxApp, type SandboxAppTarget } from './app';
 import { createDockerApp } from './dockerApp';
 import { createProcessApp } from './processApp';
 import type { Sandbox } from './sandbox';
@@ -46,7 +46,7 @@ export async function runScenarioStep(input: ScenarioStepInput): Promise<Scenari
   const originalPort = portOf(config.app.baseUrl);
   const port = validation.port ?? (await freeLoopbackPort());
   const baseUrl = withPort(config.app.baseUrl, port);
-  const common = {
+  const common: SandboxAppTarget = {
     baseUrl,
     health: config.app.health,
     healthTimeoutMs: config.app.healthTimeoutMs,
