@@ -48,6 +48,11 @@ export class DockerRuntime implements Runtime {
     return (this.client ??= newDockerClient());
   }
 
+  /** The app's container. */
+  private async container(): Promise<Docker.Container> {
+    return (await this.api()).getContainer(await this.id());
+  }
+
   describe(): string {
     if (this.containerName) return `docker container ${this.containerName}`;
     if (this.config.container) return `docker container ${this.config.container}`;
@@ -75,9 +80,10 @@ export class DockerRuntime implements Runtime {
   /** Find the container; throws EnvironmentError saying what was looked for and how to start it. */
   private async find(): Promise<Docker.ContainerInspectInfo> {
     await this.ping();
+    const docker = await this.api();
     if (this.config.container) {
       try {
-        const info = await (await this.api()).getContainer(this.config.container).inspect();
+        const info = await docker.getContainer(this.config.container).inspect();
         return this.remember(info);
       } catch {
         throw new EnvironmentError(
@@ -88,7 +94,7 @@ export class DockerRuntime implements Runtime {
     }
     const project = this.project();
     const labels = [`${COMPOSE_SERVICE}=${this.config.service}`, `${COMPOSE_PROJECT}=${project}`];
-    const found = await (await this.api()).listContainers({ all: true, filters: { label: labels } });
+    const found = await docker.listContainers({ all: true, filters: { label: labels } });
     const running = found.filter((c) => c.State === 'running');
     const pick = running[0] ?? found[0];
     if (!pick) {
@@ -97,7 +103,7 @@ export class DockerRuntime implements Runtime {
         `Start it with \`docker compose up -d ${this.config.service}\` in the folder of the compose file, or set \`app.docker.project\` to the project name \`docker compose ls\` shows.`,
       );
     }
-    return this.remember(await (await this.api()).getContainer(pick.Id).inspect());
+    return this.remember(await docker.getContainer(pick.Id).inspect());
   }
 
   private remember(info: Docker.ContainerInspectInfo): Docker.ContainerInspectInfo {
@@ -123,7 +129,7 @@ export class DockerRuntime implements Runtime {
   }
 
   async logs(since: number, until: number): Promise<LogLine[]> {
-    const container = (await this.api()).getContainer(await this.id());
+    const container = await this.container();
     // The API takes whole seconds; ask for a little more and cut precisely here.
     const raw = (await container.logs({
       follow: false,
@@ -137,14 +143,14 @@ export class DockerRuntime implements Runtime {
   }
 
   async mounts(): Promise<Mount[]> {
-    const info = await (await this.api()).getContainer(await this.id()).inspect();
+    const info = await (await this.container()).inspect();
     return (info.Mounts ?? [])
       .filter((m) => m.Type === 'bind' && m.Source && m.Destination)
       .map((m) => ({ source: m.Source, destination: m.Destination }));
   }
 
   async restart(): Promise<void> {
-    await (await this.api()).getContainer(await this.id()).restart();
+    await (await this.container()).restart();
   }
 
   /** The build this container's image comes from; throws when there is no Dockerfile. */
@@ -187,14 +193,15 @@ export class DockerRuntime implements Runtime {
   }
 
   private async recreate(image: string): Promise<void> {
+    const docker = await this.api();
     const old = await this.find();
     const name = old.Name.replace(/^\//, '');
-    const imageEnv = new Set((await (await this.api()).getImage(old.Image).inspect().catch(() => undefined))?.Config?.Env ?? []);
-    const aside = (await this.api()).getContainer(old.Id);
+    const imageEnv = new Set((await docker.getImage(old.Image).inspect().catch(() => undefined))?.Config?.Env ?? []);
+    const aside = docker.getContainer(old.Id);
     await aside.stop({ t: 10 }).catch(() => undefined);
     await aside.rename({ name: `${name}-replaced-${Date.now()}` });
     try {
-      const created = await (await this.api()).createContainer({
+      const created = await docker.createContainer({
         name,
         Image: image,
         Cmd: old.Config.Cmd ?? undefined,
@@ -213,7 +220,7 @@ export class DockerRuntime implements Runtime {
       this.containerId = undefined;
       await this.find();
     } catch (err) {
-      await (await this.api()).getContainer(name).remove({ force: true }).catch(() => undefined);
+      await docker.getContainer(name).remove({ force: true }).catch(() => undefined);
       await aside.rename({ name });
       await aside.start().catch(() => undefined);
       throw new EnvironmentError(`Recreating ${name} from the new image failed: ${(err as Error).message}`, 'The previous container was put back; look at `docker logs` and the image, then run again.');
