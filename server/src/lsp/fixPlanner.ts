@@ -113,13 +113,16 @@ export class BackgroundPlanner {
     const validator = this.host.validator ?? defaultValidator;
     const progress = announce ? await this.host.progress('Planning fixes') : undefined;
     const started = Date.now();
-    // One reader per round: a file read for many violations is held once, not once per fix.
+    // One reader and one file list per round: a file read for many violations is held once, not
+    // once per fix, and the workspace is walked once, not once per violation.
     const read = workspaceReader(folder.path);
+    let listing: Promise<string[]> | undefined;
+    const files = () => (listing ??= listWorkspaceFiles(folder.path));
     try {
       for (const [i, found] of violations.entries()) {
         if (signal.aborted) break;
         progress?.report(`Planning fixes ${i + 1}/${violations.length}`, Math.round((i / violations.length) * 100));
-        const entry = await this.planViolation(state, config, shiftViolation(found, state.applied), planners, validator, read, signal);
+        const entry = await this.planViolation(state, config, shiftViolation(found, state.applied), planners, validator, { files, read }, signal);
         if (signal.aborted) break;
         this.host.cache.set(entry);
       }
@@ -148,14 +151,14 @@ export class BackgroundPlanner {
     violation: Violation,
     planners: Planner[],
     validator: Validator | undefined,
-    read: (file: string) => Promise<string | undefined>,
+    workspace: { files: () => Promise<string[]>; read: (file: string) => Promise<string | undefined> },
     signal: AbortSignal,
   ): Promise<FixEntry> {
     const { folder, report } = state;
     const base = { folderUri: folder.uri, violationId: violation.id };
     try {
-      const files = await listWorkspaceFiles(folder.path);
-      const planned = await planOne({ workspace: folder.path, report, config, violation, files, read, planners, executors: defaultExecutors });
+      const files = await workspace.files();
+      const planned = await planOne({ workspace: folder.path, report, config, violation, files, read: workspace.read, planners, executors: defaultExecutors });
       for (const p of planned.passedOver) this.host.log(`${violation.id}: passed over ${p.planner} plan ${p.fixId}: ${p.stage}: ${p.reason}`);
       if (planned.noPlan) return { ...base, state: 'none', reason: planned.noPlan.reason };
       const blocked = (d?: { reasons: string[] }) => d?.reasons.filter((r) => r.startsWith('blocked:')).join('; ');
