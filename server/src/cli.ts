@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   classifyLog,
   ConfigError,
@@ -10,6 +9,7 @@ import {
   type Progress,
   type SmokeReport,
 } from './engine';
+import { COMMANDS, commandHelp, findCommand, helpTopic, isParseArgsError, parseCommand, unknownCommand, USAGE, usageHint, UsageError, wantsHelp, type CommandSpec } from './cliArgs';
 import { formatPlans, formatRepairSummary, formatSmokeTable } from './cliTable';
 import { ApplyError, rollback as rollbackCheckpoint } from './engine/apply';
 import { loadConfig } from './engine/config';
@@ -20,38 +20,9 @@ import { planAll, repairOnce, UnknownViolationError } from './engine/repair';
  * Exit codes: 0 all scenarios pass, 1 some fail, 2 bad usage, configuration or environment.
  */
 
-const USAGE = `Usage: smoke-repair <command> [options]
-
-Commands:
-  smoke      Run the smoke scenarios against the running app and report failures.
-             --workspace DIR   the folder with smoke-repair.yaml (default: current folder)
-             --config FILE     another configuration file, relative to the workspace
-             --json            print one JSON document instead of the table
-             --quiet           no progress lines on stderr
-  plan       Run smoke, then plan a fix for each failure: the plan, its policy decisions and its diff.
-             --workspace DIR   --config FILE   --quiet
-             --violation ID    only this violation (id or scenario id)
-             --json            print one JSON document
-  repair     Run smoke, plan, validate in a sandbox and apply every safe, validated fix; run smoke again.
-             --once            one pass (required; the iterating loop is not available yet)
-             --workspace DIR   --config FILE   --violation ID   --quiet
-             --dry-run         plan and validate only; write nothing but the run records
-             --json            print the run summary as JSON
-  rollback   Restore the files of the last applied fix (or --checkpoint ID) byte for byte.
-             --workspace DIR
-             --checkpoint ID   a checkpoint from .smoke-repair/checkpoints/
-             --force           restore files changed since the fix was applied
-             --json            print JSON
-  classify   Classify a failure from log text read on standard input.
-             --json            print JSON
-  help       Show this help.
-
-Exit codes: 0 ok (all pass; every failure planned; rolled back), 1 failures remain (or a rollback
-was refused), 2 bad usage, configuration or environment.`;
+// What each command accepts and its help: ./cliArgs.ts.
 
 export const EXIT = { ok: 0, failures: 1, usage: 2 } as const;
-
-class UsageError extends Error {}
 
 function stderrProgress(quiet: boolean): Progress {
   if (quiet) return { report() {} };
@@ -64,17 +35,7 @@ function stderrProgress(quiet: boolean): Progress {
 }
 
 async function smoke(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      workspace: { type: 'string', short: 'w' },
-      config: { type: 'string', short: 'c' },
-      json: { type: 'boolean', default: false },
-      quiet: { type: 'boolean', short: 'q', default: false },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
+  const values = parseCommand(COMMANDS.smoke, args);
   const workspace = path.resolve(values.workspace ?? process.cwd());
   const controller = new AbortController();
   const onSignal = () => controller.abort();
@@ -108,16 +69,8 @@ function withSignals<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
   });
 }
 
-const commonOptions = {
-  workspace: { type: 'string', short: 'w' },
-  config: { type: 'string', short: 'c' },
-  violation: { type: 'string' },
-  json: { type: 'boolean', default: false },
-  quiet: { type: 'boolean', short: 'q', default: false },
-} as const;
-
 async function planCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: commonOptions, strict: true, allowPositionals: false });
+  const values = parseCommand(COMMANDS.plan, args);
   const workspace = path.resolve(values.workspace ?? process.cwd());
   const loaded = await loadConfig(workspace, values.config);
   if (!loaded.ok) throw new ConfigError(loaded.file, loaded.errors);
@@ -145,12 +98,7 @@ async function planCommand(args: string[]): Promise<number> {
 }
 
 async function repairCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { ...commonOptions, once: { type: 'boolean', default: false }, 'dry-run': { type: 'boolean', default: false } },
-    strict: true,
-    allowPositionals: false,
-  });
+  const values = parseCommand(COMMANDS.repair, args);
   if (!values.once) throw new UsageError('repair needs --once (one pass: smoke, repair, smoke again)');
   const workspace = path.resolve(values.workspace ?? process.cwd());
   const summary = await withSignals((signal) =>
@@ -173,17 +121,7 @@ async function repairCommand(args: string[]): Promise<number> {
 }
 
 async function rollbackCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      workspace: { type: 'string', short: 'w' },
-      checkpoint: { type: 'string' },
-      force: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
+  const values = parseCommand(COMMANDS.rollback, args);
   const workspace = path.resolve(values.workspace ?? process.cwd());
   try {
     const r = await rollbackCheckpoint(workspace, { checkpointId: values.checkpoint, force: values.force });
@@ -211,7 +149,7 @@ async function readStdin(): Promise<string> {
 }
 
 async function classifyCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false } }, strict: true, allowPositionals: false });
+  const values = parseCommand(COMMANDS.classify, args);
   const text = await readStdin();
   const result = classifyLog(text);
   if (values.json) {
@@ -236,8 +174,25 @@ async function classifyCommand(args: string[]): Promise<number> {
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  const spec = command === undefined ? undefined : findCommand(command);
   try {
     switch (command) {
+      case undefined:
+        throw new UsageError('no command given', USAGE);
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE + '\n');
+        return EXIT.ok;
+      case '--version':
+        process.stdout.write(`${readVersion()}\n`);
+        return EXIT.ok;
+    }
+    if (!spec) throw new UsageError(unknownCommand(command), USAGE);
+    if (wantsHelp(spec, rest)) {
+      process.stdout.write(commandHelp(spec) + '\n');
+      return EXIT.ok;
+    }
+    switch (spec.name as keyof typeof COMMANDS) {
       case 'smoke':
         return await smoke(rest);
       case 'classify':
@@ -248,23 +203,27 @@ export async function main(argv: string[]): Promise<number> {
         return await repairCommand(rest);
       case 'rollback':
         return await rollbackCommand(rest);
-      case 'help':
-      case '--help':
-      case '-h':
-        process.stdout.write(USAGE + '\n');
+      case 'help': {
+        const topic = helpTopic(rest);
+        process.stdout.write((topic ? commandHelp(topic) : USAGE) + '\n');
         return EXIT.ok;
-      case '--version':
+      }
       case 'version':
+        parseCommand(COMMANDS.version, rest);
         process.stdout.write(`${readVersion()}\n`);
         return EXIT.ok;
-      case undefined:
-        throw new UsageError('no command given');
-      default:
-        throw new UsageError(`unknown command "${command}"`);
     }
   } catch (err) {
+    if (err instanceof UsageError || isParseArgsError(err)) return reportUsageError(err as Error, spec);
     return reportError(err);
   }
+}
+
+/** The message, then the command's synopsis (or the list of commands); exit 2. */
+function reportUsageError(err: Error, spec: CommandSpec | undefined): number {
+  const usage = (err instanceof UsageError ? err.usage : undefined) ?? (spec ? usageHint(spec) : USAGE);
+  process.stderr.write(`smoke-repair: ${err.message}\n\n${usage}\n`);
+  return EXIT.usage;
 }
 
 function readVersion(): string {
@@ -293,10 +252,6 @@ function reportError(err: unknown): number {
   }
   if (err instanceof UnknownViolationError) {
     process.stderr.write(`smoke-repair: ${err.message}\n`);
-    return EXIT.usage;
-  }
-  if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-    process.stderr.write(`smoke-repair: ${(err as Error).message}\n\n${USAGE}\n`);
     return EXIT.usage;
   }
   if ((err as Error).name === 'AbortError') {
