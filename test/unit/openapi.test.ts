@@ -27,12 +27,17 @@ const find = (list: Scenario[], method: string, p: string) => {
 };
 
 describe('OpenAPI derivation on a FastAPI document', () => {
-  test('one scenario per operation, the unsatisfiable one reported with why', () => {
+  test('one scenario per operation; a path parameter nothing creates gets a made-up value and may answer 404', () => {
     const d = derive();
-    assert.equal(d.scenarios.length + d.unsatisfied.length, 17);
-    assert.equal(d.scenarios.length, 16);
-    assert.deepEqual(d.unsatisfied.map((u) => `${u.method} ${u.path}`), ['GET /reports/{report_key}']);
-    assert.match(d.unsatisfied[0].reason, /no operation creates a value for \{report_key\}/);
+    assert.equal(d.scenarios.length, 17);
+    assert.deepEqual(d.unsatisfied, []);
+    assert.equal(d.operations.length, 17);
+    const report = find(d.scenarios, 'GET', '/reports/{report_key}');
+    assert.equal(report.request.path, '/reports/smoke-report-key');
+    assert.deepEqual(report.expectStatus, [200, 404]);
+    assert.match(report.name, /report_key invented/);
+    assert.equal(report.chain, undefined);
+    assert.deepEqual(d.operations.find((o) => o.scenarioId === report.id)?.invented, ['path report_key']);
   });
 
   test('request bodies from schemas: required only, examples, enums, formats, bounds', () => {
@@ -76,7 +81,7 @@ describe('OpenAPI derivation on a FastAPI document', () => {
     assert.ok(pos('DELETE /carts/{cart_id}/items/{item_id}') < pos('DELETE /carts/{cart_id}'), 'children deleted before parents');
     assert.ok(pos('DELETE /orders/{order_id}') < pos('DELETE /carts/{cart_id}'), 'an order goes before the cart it names');
     const free = d.scenarios.filter((s) => !s.chain).map((s) => `${s.request.method} ${s.request.path}`);
-    assert.deepEqual(free.sort(), ['GET /health', 'GET /products']);
+    assert.deepEqual(free.sort(), ['GET /health', 'GET /products', 'GET /reports/smoke-report-key']);
   });
 
   test('sources point at the operation in the document', () => {
@@ -96,6 +101,9 @@ describe('OpenAPI derivation on a FastAPI document', () => {
     const d = deriveScenarios(parsed.doc, { exclude: ['GET /health', 'get_report_reports__report_key__get'] });
     assert.deepEqual(d.excluded.sort(), ['GET /health', 'GET /reports/{report_key}']);
     assert.equal(d.unsatisfied.length, 0);
+    assert.equal(d.scenarios.length, 15);
+    const left = d.operations.filter((o) => o.excluded).map((o) => o.reason);
+    assert.deepEqual(left.sort(), ['left out by openapi.exclude ("GET /health")', 'left out by openapi.exclude ("get_report_reports__report_key__get")']);
   });
 
   test('a file scenario for the same METHOD and path wins and takes its place in the chain', () => {
@@ -108,9 +116,10 @@ describe('OpenAPI derivation on a FastAPI document', () => {
       order: 0,
       source: { kind: 'file', file: 'smoke-repair.yaml', line: 3 },
     };
-    const merged = mergeScenarios([mine], d.scenarios);
+    const { scenarios: merged, replacedBy } = mergeScenarios([mine], d);
     assert.equal(merged.filter((s) => s.request.method === 'POST' && s.request.path === '/carts').length, 1);
     assert.equal(merged.length, d.scenarios.length);
+    assert.equal(replacedBy.get(find(d.scenarios, 'POST', '/carts').id), mine);
     assert.equal(mine.chain, find(d.scenarios, 'POST', '/carts').chain);
     assert.deepEqual(mine.save, { cart_id: 'id' });
   });
@@ -172,16 +181,19 @@ components:
     const get = d.scenarios.find((s) => s.request.method === 'GET')!;
     assert.equal(get.request.path, '/users/{user_id}');
     assert.equal(get.chain, create.chain);
-    assert.deepEqual(d.unsatisfied.map((u) => [u.path, u.reason]), [['/files', 'the request body must be multipart/form-data; only JSON bodies are generated']]);
+    assert.deepEqual(d.unsatisfied.map((u) => [u.path, u.reason]), [['/files', 'the request body must be multipart/form-data; only JSON, URL-encoded form and plain-text bodies are made']]);
   });
 
   test('bad documents give located errors', () => {
     const notYaml = parseOpenApi('{ "openapi": "3.1.0", "paths": { ', 'x.json');
     assert.equal(notYaml.ok, false);
     if (!notYaml.ok) assert.equal(notYaml.errors[0].file, 'x.json');
-    const swagger = parseOpenApi('swagger: "2.0"\npaths: {}\n', 'old.yaml');
-    assert.equal(swagger.ok, false);
-    if (!swagger.ok) assert.match(swagger.errors[0].message, /missing openapi/);
+    const noVersion = parseOpenApi('info: { title: t }\npaths: {}\n', 'none.yaml');
+    assert.equal(noVersion.ok, false);
+    if (!noVersion.ok) assert.match(noVersion.errors[0].message, /missing openapi/);
+    const swagger1 = parseOpenApi('swagger: "1.2"\npaths: {}\n', 'old.yaml');
+    assert.equal(swagger1.ok, false);
+    if (!swagger1.ok) assert.match(swagger1.errors[0].message, /^not a usable Swagger 2\.0 document: swagger: Swagger version "2\.0"/);
     const badPath = parseOpenApi('openapi: 3.1.0\npaths:\n  users:\n    get: { responses: {} }\n', 'p.yaml');
     assert.equal(badPath.ok, false);
     if (!badPath.ok) {

@@ -1,0 +1,260 @@
+import { inspect } from 'node:util';
+import { LineCounter, parseDocument } from 'yaml';
+import { ENV_REFERENCE, type SmokeConfig } from '../config/schema';
+import { formatPath, lookup, positionOf, type PathKey } from '../config/locate';
+import { LocatedError } from '../model';
+import type { FilledRequest } from './variables';
+
+/**
+ * What every request of a run carries besides its own headers and query: `smoke.headers`,
+ * `smoke.query` and the `smoke.auth` credential, with `${env:NAME}` read from the environment.
+ *
+ * Secrets stay out of scenarios: a Scenario (reported, recorded, shown in the editor) holds only
+ * its own request; the runner adds the decoration at send time. The decoration keeps its values in
+ * private fields, serialises and prints as a summary of names, and can redact its secrets from any
+ * text (response excerpts, server logs) before that text is kept.
+ */
+
+export type CredentialKind = 'bearer' | 'basic' | 'apiKey';
+
+/** Where a credential goes: a header, a query parameter or a cookie, by name. */
+export interface CredentialPlacement {
+  in: 'header' | 'query' | 'cookie';
+  name: string;
+}
+
+/** What the configuration supplies, by name only: all that deriving scenarios may know of it. */
+export interface SuppliedNames {
+  /** The kind of `smoke.auth`, when there is one. */
+  auth?: CredentialKind;
+  /** Where `smoke.auth` goes when an operation's security scheme does not say. */
+  authAt?: CredentialPlacement;
+  /** Header names of `smoke.headers`, lower-case. */
+  headers: string[];
+  /** Parameter names of `smoke.query`. */
+  query: string[];
+}
+
+type SmokeSettings = Pick<SmokeConfig['smoke'], 'headers' | 'query' | 'auth'>;
+
+const AUTHORIZATION: CredentialPlacement = { in: 'header', name: 'authorization' };
+
+function defaultPlacement(auth: NonNullable<SmokeSettings['auth']>): CredentialPlacement {
+  const key = auth.apiKey;
+  if (!key) return AUTHORIZATION;
+  if (key.header !== undefined) return { in: 'header', name: key.header.toLowerCase() };
+  if (key.query !== undefined) return { in: 'query', name: key.query };
+  return { in: 'cookie', name: key.cookie! };
+}
+
+/** The names the configuration supplies (no values are read, so this never fails). */
+export function suppliedNames(smoke: Partial<SmokeSettings>): SuppliedNames {
+  const auth = smoke.auth;
+  return {
+    ...(auth ? { auth: auth.bearer !== undefined ? 'bearer' : auth.basic ? 'basic' : 'apiKey', authAt: defaultPlacement(auth) } : {}),
+    headers: Object.keys(smoke.headers ?? {}).map((h) => h.toLowerCase()),
+    query: Object.keys(smoke.query ?? {}),
+  };
+}
+
+/** The configuration's values with `${env:NAME}` filled in; `secrets` are the values never to show. */
+export interface ResolvedSettings {
+  headers: Record<string, string>;
+  query: Record<string, string>;
+  credential?: { kind: CredentialKind; at: CredentialPlacement; value: string };
+  secrets: string[];
+}
+
+export type Resolution = { ok: true; settings: ResolvedSettings } | { ok: false; errors: LocatedError[] };
+
+/**
+ * Fill `${env:NAME}` in `smoke.headers`, `smoke.query` and `smoke.auth` from `env`. A variable that
+ * is not set is an error located at its value in the configuration file (`source`), naming it.
+ */
+export function resolveSettings(
+  smoke: Partial<SmokeSettings>,
+  source: { file: string; text?: string },
+  env: Record<string, string | undefined> = process.env,
+): Resolution {
+  const errors: LocatedError[] = [];
+  const secrets = new Set<string>();
+  let located: ((p: PathKey[]) => { line: number; column: number }) | undefined;
+  const where = (p: PathKey[]) => {
+    if (!located) {
+      const lines = new LineCounter();
+      const doc = source.text !== undefined ? parseDocument(source.text, { lineCounter: lines }) : undefined;
+      located = (q) => (doc ? positionOf(lookup(doc, q).node, lines) : { line: 1, column: 1 });
+    }
+    return located(p);
+  };
+  /** One value; `secret` marks values of the credential, which are hidden even when written literally. */
+  const fill = (text: string, p: PathKey[], secret: boolean, header: boolean): string => {
+    let fromEnv = false;
+    const out = text.replace(new RegExp(ENV_REFERENCE.source, 'g'), (_whole, name: string) => {
+      const value = env[name];
+      if (value === undefined) {
+        const at = where(p);
+        errors.push(
+          new LocatedError(
+            `${formatPath(p)}: the environment variable ${name} is not set`,
+            source.file,
+            at.line,
+            at.column,
+            `set ${name} in the environment Smoke Repair runs in (the shell for the command line, the editor's environment for VS Code), or write the value here`,
+          ),
+        );
+        return '';
+      }
+      fromEnv = true;
+      if (value) secrets.add(value);
+      return value;
+    });
+    if (header && /[\r\n\0]/.test(out)) {
+      const at = where(p);
+      errors.push(new LocatedError(`${formatPath(p)}: the value holds a line break or NUL, which a header cannot carry`, source.file, at.line, at.column));
+    }
+    if ((secret || fromEnv) && out) secrets.add(out);
+    return out;
+  };
+
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(smoke.headers ?? {})) headers[name.toLowerCase()] = fill(value, ['smoke', 'headers', name], false, true);
+  const query: Record<string, string> = {};
+  for (const [name, value] of Object.entries(smoke.query ?? {})) query[name] = fill(value, ['smoke', 'query', name], false, false);
+
+  let credential: ResolvedSettings['credential'];
+  const auth = smoke.auth;
+  if (auth) {
+    const at = defaultPlacement(auth);
+    if (auth.bearer !== undefined) {
+      credential = { kind: 'bearer', at, value: fill(auth.bearer, ['smoke', 'auth', 'bearer'], true, true) };
+    } else if (auth.basic) {
+      const username = fill(auth.basic.username, ['smoke', 'auth', 'basic', 'username'], false, true);
+      const password = fill(auth.basic.password, ['smoke', 'auth', 'basic', 'password'], true, true);
+      const encoded = Buffer.from(`${username}:${password}`, 'utf8').toString('base64');
+      secrets.add(encoded);
+      credential = { kind: 'basic', at, value: encoded };
+    } else if (auth.apiKey) {
+      credential = { kind: 'apiKey', at, value: fill(auth.apiKey.value, ['smoke', 'auth', 'apiKey', 'value'], true, at.in === 'header') };
+    }
+  }
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, settings: { headers, query, ...(credential ? { credential } : {}), secrets: [...secrets] } };
+}
+
+/** Secrets shorter than this are not redacted: replacing every "ab" in a log would hide the log, not the secret. */
+const MIN_REDACTED = 4;
+const REDACTED = '[redacted]';
+
+/** `a=1; b=2` → [[a, "1"], [b, "2"]]; a part without `=` keeps no value. */
+function cookiePairs(header: string | undefined): Array<[string, string | undefined]> {
+  if (!header) return [];
+  return header
+    .split(';')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part): [string, string | undefined] => {
+      const eq = part.indexOf('=');
+      return eq < 0 ? [part, undefined] : [part.slice(0, eq).trim(), part.slice(eq + 1).trim()];
+    });
+}
+
+export class RequestDecoration {
+  /** A decoration that adds nothing. */
+  static readonly none = new RequestDecoration({ headers: {}, query: {}, secrets: [] });
+
+  readonly #settings: ResolvedSettings;
+  readonly #placements: ReadonlyMap<string, CredentialPlacement[]>;
+  readonly #secrets: string[];
+
+  /**
+   * `placements`: for a scenario id, where its operation's security scheme puts the credential
+   * (an apiKey scheme's header, query parameter or cookie); scenarios without an entry get it at
+   * the place `smoke.auth` names.
+   */
+  constructor(settings: ResolvedSettings, placements: ReadonlyMap<string, CredentialPlacement[]> = new Map()) {
+    this.#settings = settings;
+    this.#placements = placements;
+    const forms = new Set<string>();
+    for (const s of settings.secrets) {
+      if (s.length < MIN_REDACTED) continue;
+      // As written, as a URL encodes it (query strings in access logs), and as a form encodes it.
+      forms.add(s);
+      forms.add(encodeURIComponent(s));
+      forms.add(new URLSearchParams({ v: s }).toString().slice(2));
+    }
+    this.#secrets = [...forms].sort((a, b) => b.length - a.length);
+  }
+
+  /** True when the decoration adds nothing to a request. */
+  get isEmpty(): boolean {
+    const s = this.#settings;
+    return !s.credential && Object.keys(s.headers).length === 0 && Object.keys(s.query).length === 0;
+  }
+
+  /**
+   * The request as sent: the configured headers and query parameters and the credential added,
+   * the request's own headers and query parameters winning over them (cookies merge by name).
+   * Returns a new request; `request` is not changed.
+   */
+  decorate(request: FilledRequest, scenarioId?: string): FilledRequest {
+    if (this.isEmpty) return request;
+    const { headers: configured, query: configuredQuery, credential } = this.#settings;
+    const added: Record<string, string> = { ...configured };
+    const addedQuery: Record<string, string> = { ...configuredQuery };
+    const addedCookies: Array<[string, string | undefined]> = [];
+    if (credential) {
+      const places = (scenarioId !== undefined ? this.#placements.get(scenarioId) : undefined) ?? [credential.at];
+      for (const at of places) {
+        const value = at.in === 'header' && at.name.toLowerCase() === 'authorization' ? this.#authorization(credential) : credential.value;
+        if (at.in === 'header') added[at.name.toLowerCase()] = value;
+        else if (at.in === 'query') addedQuery[at.name] = value;
+        else addedCookies.push([at.name, value]);
+      }
+    }
+    const headers: Record<string, string> = { ...added, ...request.headers };
+    const cookies = new Map<string, string | undefined>([...cookiePairs(configured.cookie), ...addedCookies, ...cookiePairs(request.headers.cookie)]);
+    if (cookies.size > 0) headers.cookie = [...cookies].map(([k, v]) => (v === undefined ? k : `${k}=${v}`)).join('; ');
+
+    const q = request.target.indexOf('?');
+    const path = q < 0 ? request.target : request.target.slice(0, q);
+    const own = new URLSearchParams(q < 0 ? '' : request.target.slice(q + 1));
+    const extra = new URLSearchParams();
+    for (const [k, v] of Object.entries(addedQuery)) if (!own.has(k)) extra.append(k, v);
+    const parts = [q < 0 ? '' : request.target.slice(q + 1), extra.toString()].filter(Boolean);
+    const target = parts.length ? `${path}?${parts.join('&')}` : path;
+    return { ...request, headers, target };
+  }
+
+  #authorization(credential: NonNullable<ResolvedSettings['credential']>): string {
+    if (credential.kind === 'bearer') return `Bearer ${credential.value}`;
+    if (credential.kind === 'basic') return `Basic ${credential.value}`;
+    return credential.value;
+  }
+
+  /** `text` with every secret (as written, URL-encoded or form-encoded) replaced by `[redacted]`. */
+  redact(text: string): string {
+    let out = text;
+    for (const s of this.#secrets) if (out.includes(s)) out = out.split(s).join(REDACTED);
+    return out;
+  }
+
+  /** What the decoration adds, by name only: `headers x-tenant; query api-version; bearer token in authorization`. */
+  describe(): string {
+    const s = this.#settings;
+    const parts: string[] = [];
+    if (Object.keys(s.headers).length) parts.push(`headers ${Object.keys(s.headers).join(', ')}`);
+    if (Object.keys(s.query).length) parts.push(`query ${Object.keys(s.query).join(', ')}`);
+    if (s.credential) parts.push(`${s.credential.kind === 'apiKey' ? 'API key' : `${s.credential.kind} credential`} in ${s.credential.at.in} ${s.credential.at.name}`);
+    return parts.join('; ') || 'nothing';
+  }
+
+  /** Serialised (records, reports, JSON output), a decoration is its description: never its values. */
+  toJSON(): { decoration: string } {
+    return { decoration: this.describe() };
+  }
+
+  [inspect.custom](): string {
+    return `RequestDecoration(${this.describe()})`;
+  }
+}
