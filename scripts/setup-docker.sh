@@ -3,11 +3,12 @@
 # example images, and bringing an example up or down.
 #
 # Usage: scripts/setup-docker.sh [command] [example]
-#   all               (default) engine + compose + base images + example images
+#   all               (default) engine + compose + base images + example images + field app images
 #   engine            install docker.io / docker-compose when missing; start dockerd when it does not answer
 #   bases             build and import the local base images
 #   images            build the example images (builds the bases first when missing)
 #   up <example>      everything above that is missing, then `docker-compose up -d` and wait for /health
+#   field             the images of the field apps (test/field/*: each Dockerfile, tagged as its compose file says)
 #   down <example>    `docker-compose down`
 #   status            what exists and what answers
 # Examples: shop-api, todo-api-node.
@@ -199,6 +200,31 @@ ensure_example_image() {
   fi
 }
 
+# ---------------------------------------------------------------- field apps (test/field)
+
+# The image a field app's compose file names (`image: field/<app>:dev`).
+field_image() { awk '$1 == "image:" { print $2; exit }' "$1/docker-compose.yml"; }
+
+ensure_field_images() {
+  local dir app image base
+  for dir in "$ROOT"/test/field/*/; do
+    dir="${dir%/}"
+    [ -f "$dir/Dockerfile" ] || continue
+    app="$(basename "$dir")"
+    image="$(field_image "$dir")"
+    [ -n "$image" ] || die "$dir/docker-compose.yml names no image"
+    if image_exists "$image"; then
+      log "image $image present"
+      continue
+    fi
+    if [ -f "$dir/package.json" ]; then base="$NODE_BASE"; else base="$PYTHON_BASE"; fi
+    image_exists "$base" || ensure_bases
+    log "docker build $image (BASE=$base)"
+    DOCKER_BUILDKIT=0 docker build --network host --build-arg "BASE=$base" -t "$image" "$dir" >"$CACHE/build-field-$app.log" 2>&1 \
+      || { tail -n 25 "$CACHE/build-field-$app.log" >&2; die "docker build of $image failed (see $CACHE/build-field-$app.log)"; }
+  done
+}
+
 # ---------------------------------------------------------------- up / down
 
 compose() {
@@ -264,8 +290,10 @@ case "$cmd" in
     ensure_compose
     ensure_bases
     for app in "${EXAMPLES[@]}"; do build_example "$app"; done
+    ensure_field_images
     ;;
   engine) ensure_engine ;;
+  field) ensure_engine; mkdir -p "$CACHE"; ensure_field_images ;;
   bases) ensure_engine; ensure_bases ;;
   images)
     ensure_engine
@@ -275,5 +303,5 @@ case "$cmd" in
   down) [ $# -ge 2 ] || die "usage: $0 down <example>"; down "$2" ;;
   status) status ;;
   -h|--help|help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' ;;
-  *) die "unknown command '$cmd' (expected all, engine, bases, images, up, down, status)" ;;
+  *) die "unknown command '$cmd' (expected all, engine, bases, images, field, up, down, status)" ;;
 esac

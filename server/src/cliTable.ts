@@ -1,4 +1,5 @@
 import type { SmokeReport } from './engine';
+import { describeTraceOrigin } from './engine/violations';
 import type { PassedOver, PolicyDecision, RepairRunSummary, ViolationPlan } from './engine/repair';
 
 function pad(text: string, width: number): string {
@@ -31,8 +32,11 @@ export function formatSmokeTable(report: SmokeReport, opts: { color: boolean }):
       out.push(`  ${v.message}`);
       const where = v.location ? `${v.location.file}:${v.location.line}` : 'no location';
       out.push(`    ${v.failureType} / ${v.strategy} at ${where} (${v.locationKind})`);
+      const trace = describeTraceOrigin(v);
+      if (trace) out.push(`    ${trace}`);
     }
   }
+  for (const w of report.warnings ?? []) out.push(paint(33, `  warning: ${w}`));
   const skipped = report.scenarios.filter((s) => s.skipped);
   for (const s of skipped) out.push(`  skipped ${s.method} ${s.path}: ${s.failures.join('; ')}`);
   for (const u of report.unsatisfied) out.push(`  not derived: ${u.method} ${u.path}: ${u.reason}`);

@@ -205,6 +205,42 @@ describe('runner against a real HTTP server', () => {
     assert.match(r2.failures.join('\n'), /failed after 3 attempts/);
   });
 
+  test('answers that are not transient are never retried: 201, 404, 500', async () => {
+    const before = srv.requests.length;
+    const results = await runScenarios(
+      srv.url,
+      [
+        scenario({ path: '/carts', request: { method: 'POST', path: '/carts' }, expectStatus: [200] }),
+        scenario({ path: '/carts/999' }),
+        scenario({ path: '/carts-broken', request: { method: 'POST', path: '/carts-broken' } }),
+      ],
+      { ...fast, retries: 3 },
+    );
+    assert.deepEqual(results.map((r) => [r.status, r.attempts]), [[201, 1], [404, 1], [500, 1]]);
+    assert.equal(srv.requests.length - before, 3, 'one request each');
+    assert.ok(results.every((r) => !r.failures.some((f) => /attempt/.test(f))), JSON.stringify(results.map((r) => r.failures)));
+  });
+
+  test('a reset followed by a real answer says the answer came on a retry, not that it "failed after" attempts', async () => {
+    let first = true;
+    const once = await startServer((req, res) => {
+      if (first) {
+        first = false;
+        return void req.socket.destroy();
+      }
+      json(res, 404, { detail: 'no such order' });
+    });
+    try {
+      const [r] = await runScenarios(once.url, [scenario({ path: '/orders/1' })], { ...fast, retries: 2 });
+      assert.equal(r.status, 404);
+      assert.equal(r.attempts, 2);
+      assert.ok(!r.failures.some((f) => /failed after/.test(f)), r.failures.join('\n'));
+      assert.ok(r.failures.some((f) => /answered on attempt 2 \(attempt 1: ECONNRESET/.test(f)), r.failures.join('\n'));
+    } finally {
+      await once.close();
+    }
+  });
+
   test('a reset connection is retried, then reported with its code', async () => {
     const [r] = await runScenarios(srv.url, [scenario({ path: '/reset' })], { ...fast, retries: 1 });
     assert.equal(r.status, 0);

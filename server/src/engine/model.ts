@@ -139,7 +139,12 @@ export interface ScenarioResult {
   attempts: number;
   /** Set when a skipped dependency (missing saved variable) prevented the request. */
   skipped?: boolean;
+  /** A stack trace the server put in a failing response's body (development error pages, JSON with a stack). */
+  bodyTrace?: Trace;
 }
+
+/** Where a violation's trace was read: the container's log, the process's output, `app.logs` (a file or a command), or the response body. */
+export type TraceSource = 'container' | 'process' | 'file' | 'command' | 'body';
 
 export interface Classification {
   failureType: FailureType;
@@ -167,13 +172,27 @@ export interface Violation {
   /** One line: `POST /carts/{cart_id}/items → 500 (expected 201): KeyError: 'price'`. */
   message: string;
   trace?: Trace;
-  /** Where the diagnostic goes: top workspace frame, else route handler, else scenario line. */
+  /**
+   * Where the diagnostic goes: the innermost workspace frame; else the import a module-not-found
+   * message names (`importer`); else the route handler; else the scenario's line.
+   */
   location?: SourceLocation;
-  locationKind: 'frame' | 'handler' | 'scenario' | 'none';
+  locationKind: 'frame' | 'importer' | 'handler' | 'scenario' | 'none';
   /** Log lines captured for the request's window (bounded). */
   logExcerpt: string;
-  /** Whether the trace was pinned by re-running the scenario alone. */
+  /** Whether the trace is known to be this failure's (see `attribution`). */
   pinned: boolean;
+  /**
+   * How the trace was tied to this failure: `window` (logged while no other request was in
+   * flight), `rerun` (the scenario was run again alone and failed the same way), `startup` (the
+   * output of the app's failed start); `unpinned` when traces were logged that could not be tied to
+   * one request (none is attached rather than a guess); `none` when no trace was logged for it.
+   */
+  attribution?: 'window' | 'rerun' | 'body' | 'startup' | 'unpinned' | 'none';
+  /** Where the trace was read. */
+  traceSource?: TraceSource;
+  /** Why the trace is unpinned, or how it was pinned, in words. */
+  attributionNote?: string;
   request: { method: string; path: string; body?: unknown };
   response: { status: number; bodyExcerpt: string };
   window: { startedAt: number; endedAt: number };
@@ -193,6 +212,19 @@ export interface SmokeReport {
   violations: Violation[];
   /** OpenAPI operations no scenario could be derived for, with why. */
   unsatisfied: Array<{ method: string; path: string; reason: string }>;
+  /** What the run could not do but went on without (a log source that stopped), each with its remedy. */
+  warnings?: string[];
+  /** Set when the app under test runs another folder's code: fixes here cannot change what it serves, so none is applied. */
+  foreignApp?: string;
+}
+
+/** The pseudo-scenario of an app that cannot start (its violation is planned and repaired like any other). */
+export const STARTUP_SCENARIO_ID = 'app-starts';
+export const STARTUP_SCENARIO_NAME = 'app starts';
+
+/** Whether a violation (or result) is the start-up failure. */
+export function isStartupFailure(v: { scenarioId: string }): boolean {
+  return v.scenarioId === STARTUP_SCENARIO_ID;
 }
 
 /** Progress events from long engine work; the server turns them into LSP progress, the CLI into stderr lines. */
@@ -229,6 +261,27 @@ export class EnvironmentError extends Error {
   ) {
     super(message);
     this.name = 'EnvironmentError';
+  }
+}
+
+/**
+ * The app could not be brought up: its process or container exited (or crash-loops, or never
+ * answered while its output ends in a trace). Not an environment problem but a failure of the app
+ * like any other: the smoke run turns it into the "app starts" violation with the output's trace.
+ */
+export class AppStartFailure extends EnvironmentError {
+  constructor(
+    message: string,
+    remedy: string,
+    /** The app's output from its (last) start, oldest first. */
+    readonly lines: LogLine[],
+    /** How it ended: `exited with code 1`, `restarting (3 restarts)`, `did not answer within 30 s`. */
+    readonly how: string,
+    /** When the start began and when it was seen to fail, ms since epoch. */
+    readonly window: { startedAt: number; endedAt: number },
+  ) {
+    super(message, remedy);
+    this.name = 'AppStartFailure';
   }
 }
 

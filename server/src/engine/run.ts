@@ -3,24 +3,31 @@ import { classify } from './classify';
 import { loadConfig } from './config';
 import type { SmokeConfig } from './config/schema';
 import {
+  AppStartFailure,
   ConfigError,
   LocatedError,
   silentProgress,
+  type LogLine,
   type Progress,
   type Scenario,
   type ScenarioResult,
   type SmokeReport,
   type Trace,
+  type TraceSource,
   type Violation,
 } from './model';
 import { findHandler, scanWorkspaceRoutes, type RouteDeclaration } from './routes';
 import { createRuntime, type Runtime } from './runtime';
+import { createLogSource } from './logs';
 import { collectScenariosDetailed } from './smoke/collect';
-import { runScenarios, waitForHealth, isHealthy } from './smoke/runner';
+import type { RequestDecoration } from './smoke/decorate';
+import { describeProbe, healthProbe } from './smoke/health';
+import { chainKey, runScenario, runScenarios, waitForHealth, isHealthy } from './smoke/runner';
+import { bringUp, readWorkspaceFile, startupEvidence } from './startup';
 import { assignTraces, type TimedTrace } from './traces/assign';
-import { createPathMapper, listWorkspaceFiles, mapTrace } from './traces/pathmap';
+import { createPathMapper, listWorkspaceFiles, mapTrace, type PathMapper } from './traces/pathmap';
 import { extractTracesFromLines } from './traces';
-import { describeViolation, innermostWorkspaceFrame } from './violations';
+import { describeViolation, importerLocation, innermostWorkspaceFrame } from './violations';
 
 export interface RunSmokeOptions {
   /** Absolute path of the workspace folder (where smoke-repair.yaml is). */
@@ -56,17 +63,56 @@ export async function runSmoke(opts: RunSmokeOptions): Promise<SmokeReport> {
   const configFile = path.relative(workspace, loaded.file).split(path.sep).join('/');
   const baseUrl = config.app.baseUrl;
 
+  const probe = healthProbe(config.app);
   const health = {
-    isHealthy: () => isHealthy(baseUrl, config.app.health),
-    waitHealthy: async () => {
-      await waitForHealth(baseUrl, config.app.health, config.app.healthTimeoutMs, opts.signal);
+    isHealthy: () => isHealthy(baseUrl, probe),
+    waitHealthy: async (signal?: AbortSignal) => {
+      await waitForHealth(baseUrl, probe, config.app.healthTimeoutMs, signal ?? opts.signal);
     },
   };
   const runtime = createRuntime(config, workspace, health);
+  // `app.logs` (a file or a command) is where traces are read when it is set; the runtime still
+  // starts the app and knows its mounts.
+  const logSource = config.app.logs ? createLogSource(config.app.logs, workspace) : undefined;
+  const warnings: string[] = [];
+  const noteProblem = () => {
+    const problem = logSource?.problem();
+    if (problem && !warnings.some((w) => w.startsWith(problem.message))) warnings.push(`${problem.message} ${problem.remedy}`);
+  };
   try {
-    progress.report(`Checking ${runtime ? runtime.describe() : baseUrl}`, 0.02);
-    await runtime?.ensureRunning();
-    await health.waitHealthy();
+    const following = logSource?.start();
+    progress.report(`Checking ${runtime ? runtime.describe() : baseUrl} (${describeProbe(probe)})`, 0.02);
+    try {
+      await bringUp(runtime, health.waitHealthy, opts.signal);
+    } catch (err) {
+      if (!(err instanceof AppStartFailure) || !runtime) throw err;
+      progress.report(`The app did not start: ${err.how}`, 0.5);
+      const mapper = await workspaceMapper(workspace, runtime, config);
+      const { result, violation } = startupEvidence(err, mapper, runtime.describe(), workspace);
+      progress.report('0/1 passed: the app did not start, so no scenario ran', 1);
+      return {
+        workspace,
+        configFile,
+        baseUrl,
+        runtime: runtime.describe(),
+        startedAt: started,
+        durationMs: Date.now() - started,
+        passRate: 0,
+        passed: 0,
+        total: 1,
+        scenarios: [result],
+        violations: [violation],
+        unsatisfied: [],
+      };
+    }
+
+    await following;
+    noteProblem();
+    const foreign = await runtime?.foreignCode().catch(() => undefined);
+    if (foreign) {
+      warnings.push(`${foreign}. Fixes are not applied: the app would not see them. Start the app from this workspace (e.g. \`docker compose up -d\` here, with another compose project name).`);
+      progress.report(`Warning: ${foreign}`, 0.04);
+    }
 
     progress.report('Collecting scenarios', 0.05);
     const collected = await collectScenariosDetailed(config, { workspace, configFile, loaded, baseUrl, signal: opts.signal });
@@ -83,6 +129,7 @@ export async function runSmoke(opts: RunSmokeOptions): Promise<SmokeReport> {
       concurrency: config.smoke.concurrency,
       timeoutMs: config.smoke.timeoutMs,
       retries: config.smoke.retries,
+      decoration: collected.decoration,
       signal: opts.signal,
       onResult: (r) => {
         done++;
@@ -92,7 +139,21 @@ export async function runSmoke(opts: RunSmokeOptions): Promise<SmokeReport> {
 
     const failing = results.filter((r) => !r.ok && !r.skipped);
     const violations = failing.length
-      ? await explainFailures({ workspace, config, configFile, runtime, baseUrl, scenarios, results, failing, progress, signal: opts.signal })
+      ? await explainFailures({
+          workspace,
+          config,
+          configFile,
+          runtime,
+          logs: logSource ?? runtime,
+          traceSource: logSource ? logSource.kind : runtime?.kind === 'docker' ? 'container' : 'process',
+          baseUrl,
+          scenarios,
+          results,
+          failing,
+          decoration: collected.decoration,
+          progress,
+          signal: opts.signal,
+        })
       : [];
 
     const passed = results.filter((r) => r.ok).length;
@@ -110,8 +171,11 @@ export async function runSmoke(opts: RunSmokeOptions): Promise<SmokeReport> {
       scenarios: results,
       violations,
       unsatisfied: collected.unsatisfied.map(({ method, path: p, reason }) => ({ method, path: p, reason })),
+      ...(noteProblem(), warnings.length ? { warnings } : {}),
+      ...(foreign ? { foreignApp: foreign } : {}),
     };
   } finally {
+    await logSource?.dispose();
     await runtime?.dispose();
   }
 }
@@ -128,59 +192,114 @@ interface ExplainInput {
   config: SmokeConfig;
   configFile: string;
   runtime: Runtime | undefined;
+  /** Where the app's log is read: `app.logs` when set, else the runtime. */
+  logs: Pick<Runtime, 'logs'> | undefined;
+  traceSource: TraceSource;
   baseUrl: string;
   scenarios: Scenario[];
   results: ScenarioResult[];
   failing: ScenarioResult[];
+  decoration: RequestDecoration;
   progress: Progress;
   signal?: AbortSignal;
 }
 
 async function explainFailures(input: ExplainInput): Promise<Violation[]> {
   const { workspace, config, runtime, results, failing, progress } = input;
+  const source = input.logs;
+  // The configured credentials never reach a trace, an excerpt or a report.
+  const readLogs = async (since: number, until: number) =>
+    (await source!.logs(since, until)).map((l) => ({ ...l, text: input.decoration.redact(l.text) }));
   progress.report(`Reading server logs for ${failing.length} failure${failing.length === 1 ? '' : 's'}`, 0.82);
 
   const traces = new Map<string, Trace>();
   const excerpts = new Map<string, string>();
-  const pinned = new Set<string>();
-  if (runtime) {
-    const from = Math.min(...results.map((r) => r.startedAt)) - 50;
-    const to = Math.max(...results.map((r) => r.endedAt)) + LOG_SLACK_MS;
+  const attribution = new Map<string, { how: NonNullable<Violation['attribution']>; note?: string }>();
+  const fromBody = new Set<string>();
+  const useBody = (r: ScenarioResult, note: string) => {
+    traces.set(r.scenarioId, r.bodyTrace!);
+    fromBody.add(r.scenarioId);
+    attribution.set(r.scenarioId, { how: 'body', note });
+  };
+  if (source) {
+    const sent = results.filter((r) => r.attempts > 0 && !r.skipped);
+    const from = Math.min(...sent.map((r) => r.startedAt), Date.now()) - 50;
+    const to = Math.max(...sent.map((r) => r.endedAt), 0) + LOG_SLACK_MS;
     await settle(to);
-    const lines = await runtime.logs(from, to);
+    const lines = await readLogs(from, Math.max(to, Date.now()));
     const timed: TimedTrace[] = extractTracesFromLines(lines);
-    const { assigned, ambiguous } = assignTraces(failing, timed, LOG_SLACK_MS, lines);
-    for (const [id, trace] of assigned) traces.set(id, trace);
-    for (const r of failing) excerpts.set(r.scenarioId, excerpt(lines, r.startedAt - 50, r.endedAt + LOG_SLACK_MS));
+    const decided = assignTraces(failing, timed, sent);
+    const ambiguous: ScenarioResult[] = [];
+    for (const r of failing) {
+      const a = decided.get(r.scenarioId);
+      excerpts.set(r.scenarioId, excerpt(lines, r.startedAt - 50, r.endedAt + LOG_SLACK_MS));
+      if (a?.how === 'window') {
+        traces.set(r.scenarioId, a.trace);
+        attribution.set(r.scenarioId, { how: 'window', note: 'logged while no other request was in flight' });
+      } else if (a?.how === 'ambiguous' && r.bodyTrace?.frames.length) useBody(r, 'the response body carried the stack of this request');
+      else if (a?.how === 'ambiguous') ambiguous.push(r);
+      else if (r.bodyTrace) useBody(r, 'no trace was logged; the response body carried it');
+      else attribution.set(r.scenarioId, { how: 'none' });
+    }
 
-    if (ambiguous.length && config.smoke.pinTraces) {
-      const pinning = ambiguous.slice(0, config.smoke.pinLimit);
+    // Server errors first: their traces matter most when the limit leaves some unpinned.
+    ambiguous.sort((a, b) => Number(b.status >= 500 || b.status === 0) - Number(a.status >= 500 || a.status === 0));
+    const pinning = config.smoke.pinTraces ? ambiguous.slice(0, config.smoke.pinLimit) : [];
+    for (const r of ambiguous.slice(pinning.length)) {
+      if (r.bodyTrace) {
+        useBody(r, 'the response body carried it (not re-run: smoke.pinLimit or smoke.pinTraces)');
+        continue;
+      }
+      attribution.set(r.scenarioId, {
+        how: 'unpinned',
+        note: config.smoke.pinTraces
+          ? `other requests ran at the same time and smoke.pinLimit (${config.smoke.pinLimit}) failures were already re-run alone`
+          : 'other requests ran at the same time and smoke.pinTraces is off',
+      });
+    }
+    if (pinning.length) {
       const left = ambiguous.length - pinning.length;
       progress.report(
         `Re-running ${pinning.length} failing scenario${pinning.length === 1 ? '' : 's'} one at a time to pin traces` +
           (left ? ` (${left} more left unpinned: smoke.pinLimit is ${config.smoke.pinLimit})` : ''),
         0.86,
       );
-      for (const [i, r] of pinning.entries()) {
-        input.signal?.throwIfAborted();
-        progress.report(`Pinning ${i + 1}/${pinning.length}: ${r.method} ${r.path}`, 0.86 + 0.05 * (i / pinning.length));
-        const again = await rerunAlone(input, r);
-        if (!again) continue;
-        await settle(again.endedAt + LOG_SLACK_MS);
-        const own = await runtime.logs(again.startedAt - 50, again.endedAt + LOG_SLACK_MS);
-        const found = extractTracesFromLines(own);
-        excerpts.set(r.scenarioId, excerpt(own, again.startedAt - 50, again.endedAt + LOG_SLACK_MS));
-        if (found.length) {
-          traces.set(r.scenarioId, found[found.length - 1].trace);
-          pinned.add(r.scenarioId);
-        }
-      }
     }
+    let pinned = 0;
+    await replayAlone(input, pinning, readLogs, (r, again, own) => {
+      progress.report(`Pinning ${++pinned}/${pinning.length}: ${r.method} ${r.path}`, 0.86 + 0.05 * (pinned / pinning.length));
+      if (!again) {
+        if (r.bodyTrace) useBody(r, 'the response body carried it (the scenario could not be run again alone)');
+        else attribution.set(r.scenarioId, { how: 'unpinned', note: 'the scenario could not be run again alone' });
+        return;
+      }
+      if (again.status !== r.status) {
+        if (r.bodyTrace) {
+          useBody(r, 'the response body carried it (run again alone, the scenario answered differently)');
+          return;
+        }
+        attribution.set(r.scenarioId, {
+          how: 'unpinned',
+          note: `run again alone it answered ${again.status || again.errorCode || 'nothing'} instead of ${r.status || r.errorCode || 'nothing'}, so its trace cannot be told apart`,
+        });
+        return;
+      }
+      const found = extractTracesFromLines(own);
+      excerpts.set(r.scenarioId, excerpt(own, again.startedAt - 50, again.endedAt + LOG_SLACK_MS));
+      if (found.length) {
+        traces.set(r.scenarioId, found[found.length - 1].trace);
+        attribution.set(r.scenarioId, { how: 'rerun', note: 'run again alone (with the earlier steps of its chain), it failed the same way and logged this trace' });
+      } else if (r.bodyTrace) useBody(r, 'run again alone, it logged no trace; the response body carried it');
+      else attribution.set(r.scenarioId, { how: 'none', note: 'run again alone, it failed the same way and logged no trace' });
+    });
   }
+
+  // No log to read at all: a body that carries the stack is still this request's own.
+  for (const r of failing) if (!source && r.bodyTrace) useBody(r, 'the response body carried the stack; no server log is read');
 
   progress.report('Mapping stack frames to workspace files', 0.92);
   const files = await listWorkspaceFiles(workspace);
-  const mapper = createPathMapper({ workspace, mounts: runtime ? await runtime.mounts() : [], pathMap: config.app.pathMap, files });
+  const mapper = await workspaceMapper(workspace, runtime, config, files);
   let routes: RouteDeclaration[] | undefined;
   const scenarioById = new Map(input.scenarios.map((s) => [s.id, s]));
 
@@ -203,9 +322,13 @@ async function explainFailures(input: ExplainInput): Promise<Violation[]> {
     let location: Violation['location'];
     let locationKind: Violation['locationKind'] = 'none';
     const frame = trace && innermostWorkspaceFrame(trace);
+    const importer = !frame && trace ? importerLocation(trace, mapper, (f) => readWorkspaceFile(workspace, f)) : undefined;
     if (frame) {
       location = { file: frame.file, line: frame.line, column: frame.column };
       locationKind = 'frame';
+    } else if (importer) {
+      location = importer;
+      locationKind = 'importer';
     } else {
       routes ??= await scanWorkspaceRoutes(workspace, files);
       const handler = scenario?.handler ?? findHandler(routes, r.method, r.path)?.location;
@@ -237,7 +360,10 @@ async function explainFailures(input: ExplainInput): Promise<Violation[]> {
       location,
       locationKind,
       logExcerpt: logText,
-      pinned: pinned.has(r.scenarioId),
+      pinned: Boolean(trace),
+      attribution: attribution.get(r.scenarioId)?.how ?? 'none',
+      ...(trace ? { traceSource: fromBody.has(r.scenarioId) ? ('body' as const) : input.traceSource } : {}),
+      ...(attribution.get(r.scenarioId)?.note ? { attributionNote: attribution.get(r.scenarioId)!.note } : {}),
       request: { method: r.method, path: r.resolvedPath, body: r.requestBody },
       response: { status: r.status, bodyExcerpt: r.bodyExcerpt },
       window: { startedAt: r.startedAt, endedAt: r.endedAt },
@@ -246,24 +372,73 @@ async function explainFailures(input: ExplainInput): Promise<Violation[]> {
   return violations;
 }
 
-/** Re-run one failing scenario by itself, with the concrete path and body it had the first time. */
-async function rerunAlone(input: ExplainInput, r: ScenarioResult): Promise<ScenarioResult | undefined> {
-  const original = input.scenarios.find((s) => s.id === r.scenarioId);
-  if (!original) return undefined;
-  const concrete: Scenario = {
-    ...original,
-    chain: undefined,
-    order: 0,
-    save: undefined,
-    request: { ...original.request, path: r.resolvedPath, body: r.requestBody ?? original.request.body },
-  };
-  const [again] = await runScenarios(input.baseUrl, [concrete], {
-    concurrency: 1,
-    timeoutMs: input.config.smoke.timeoutMs,
-    retries: 0,
-    signal: input.signal,
-  });
-  return again;
+/** Maps paths as the app sees them to workspace files: its mounts, then `app.pathMap`, then the longest suffix. */
+async function workspaceMapper(workspace: string, runtime: Runtime | undefined, config: SmokeConfig, files?: string[]): Promise<PathMapper> {
+  const mounts = runtime ? await runtime.mounts().catch(() => []) : [];
+  return createPathMapper({ workspace, mounts, pathMap: config.app.pathMap, files: files ?? (await listWorkspaceFiles(workspace)) });
+}
+
+/**
+ * Run failing scenarios again with nothing else in flight, to see which trace each one logs. A
+ * step of a chain runs after the earlier steps of its chain, again, one at a time: they make fresh
+ * records for it, so a step that changed the state the first time (paid an order, deleted a row)
+ * meets the same state again. Each step's log is read once it has gone quiet, before the next one
+ * starts, so no trace can land on a neighbour. `onStep` gets each wanted failure with its new result
+ * (undefined when it could not run) and the log lines of its window.
+ */
+async function replayAlone(
+  input: ExplainInput,
+  wanted: readonly ScenarioResult[],
+  readLogs: (since: number, until: number) => Promise<LogLine[]>,
+  onStep: (r: ScenarioResult, again: ScenarioResult | undefined, lines: LogLine[]) => void,
+): Promise<void> {
+  const byId = new Map(input.scenarios.map((s) => [s.id, s]));
+  const groups = new Map<string, ScenarioResult[]>();
+  for (const r of wanted) {
+    const s = byId.get(r.scenarioId);
+    if (!s) {
+      onStep(r, undefined, []);
+      continue;
+    }
+    const key = chainKey(s);
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  for (const [key, failures] of groups) {
+    const want = new Map(failures.map((r) => [r.scenarioId, r]));
+    const last = Math.max(...failures.map((r) => byId.get(r.scenarioId)!.order));
+    const steps = input.scenarios.filter((s) => chainKey(s) === key && (want.has(s.id) || (s.chain !== undefined && s.order <= last))).sort((a, b) => a.order - b.order);
+    let vars = {};
+    for (const step of steps) {
+      input.signal?.throwIfAborted();
+      const ran = await runScenario(input.baseUrl, step, { timeoutMs: input.config.smoke.timeoutMs, retries: 0, decoration: input.decoration, vars, signal: input.signal });
+      vars = ran.vars;
+      const again = ran.result;
+      const r = want.get(step.id);
+      if (again.skipped || again.attempts === 0) {
+        if (r) onStep(r, undefined, []);
+        continue;
+      }
+      const lines = await quietLogs(readLogs, again.startedAt - 50, again.endedAt, r !== undefined && !again.ok);
+      if (r) onStep(r, again, lines);
+    }
+  }
+}
+
+/**
+ * The log of a request that ran alone, read as soon as it is complete: once no line has come for a
+ * moment (and, when a trace is expected, one is there), or at the latest LOG_SLACK_MS after the answer.
+ */
+async function quietLogs(logs: (since: number, until: number) => Promise<LogLine[]>, from: number, answeredAt: number, expectTrace = true): Promise<LogLine[]> {
+  const QUIET_MS = 60;
+  const latest = answeredAt + LOG_SLACK_MS;
+  for (;;) {
+    const now = Date.now();
+    const lines = await logs(from, Math.max(now, latest));
+    const last = lines.length ? lines[lines.length - 1].time : from;
+    const quiet = now - Math.max(last, answeredAt) >= QUIET_MS;
+    if (now >= latest || (quiet && (!expectTrace || extractTracesFromLines(lines).length > 0))) return lines;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
 
 /** Wait until the wall clock is past `until`, so that the log lines of that moment have been written. */

@@ -137,12 +137,67 @@ export const validationSchema = z.strictObject({
   buildTimeoutMs: z.number().int().positive().default(600_000),
 });
 
+/**
+ * `${env:NAME}` in a value of `smoke.headers`, `smoke.query` or `smoke.auth`: the value of the
+ * environment variable NAME, read when a run starts (smoke/decorate.ts), so a token never has to be
+ * written into the workspace.
+ */
+export const ENV_REFERENCE = /\$\{env:([^}]*)\}/g;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A text that may hold `${env:NAME}` references; a malformed one is reported where it stands. */
+const envText = z
+  .string()
+  .describe('a text (`${env:NAME}` takes the value of the environment variable NAME)')
+  .superRefine((text, ctx) => {
+    for (const m of text.matchAll(ENV_REFERENCE)) {
+      if (!ENV_NAME.test(m[1])) ctx.addIssue({ code: 'custom', message: `"${m[0]}" does not name an environment variable: write \${env:NAME}, NAME made of letters, digits and _` });
+    }
+    if (/\$\{env:[^}]*$/.test(text)) ctx.addIssue({ code: 'custom', message: 'an `${env:` reference is not closed with `}`' });
+  });
+
+/** HTTP header names are tokens: no spaces, no colon. */
+const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'a header name (letters, digits and -, no spaces or colon)');
+/** Header and query values may be written as numbers or booleans (`X-Api-Version: 2`); they are sent as text. */
+const scalarText = z.preprocess((v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v), envText);
+
+/** One credential every request carries (docs/configuration.md, `smoke.auth`). Exactly one kind. */
+export const smokeAuthSchema = z
+  .strictObject({
+    /** Sent as `Authorization: Bearer <token>`; also satisfies OAuth2 and OpenID Connect schemes. */
+    bearer: envText.optional(),
+    /** Sent as `Authorization: Basic <base64 of username:password>`. */
+    basic: z.strictObject({ username: envText, password: envText }).optional(),
+    /** An API key in the header, query parameter or cookie named here (an operation's own apiKey scheme in the OpenAPI document says where, when it has one). */
+    apiKey: z
+      .strictObject({
+        header: headerName.optional(),
+        query: z.string().min(1).optional(),
+        cookie: z.string().regex(/^[^\s;=,]+$/, 'a cookie name (no spaces, ;, = or ,)').optional(),
+        value: envText,
+      })
+      .superRefine((k, ctx) => {
+        const where = (['header', 'query', 'cookie'] as const).filter((w) => k[w] !== undefined);
+        if (where.length !== 1) {
+          ctx.addIssue({ code: 'custom', message: where.length ? `give one place for the key, not ${where.join(' and ')}` : 'say where the key goes: `header: NAME`, `query: NAME` or `cookie: NAME`' });
+        }
+      })
+      .optional(),
+  })
+  .superRefine((a, ctx) => {
+    const kinds = (['bearer', 'basic', 'apiKey'] as const).filter((k) => a[k] !== undefined);
+    if (kinds.length !== 1) {
+      ctx.addIssue({ code: 'custom', message: kinds.length ? `give one credential, not ${kinds.join(' and ')}` : 'give one credential: `bearer: TOKEN`, `basic: { username, password }` or `apiKey: { header: NAME, value: KEY }`' });
+    }
+  });
+
 export const configSchema = z.strictObject({
   version: z.literal(1).default(1),
   app: z.strictObject({
     baseUrl: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8000'),
-    health: z.string().startsWith('/').default('/health'),
-    /** How long to wait for the health endpoint before the run fails as INFRA. */
+    /** A path that answers 2xx when the app is up; without one, any HTTP answer from the base URL means up. */
+    health: z.string().startsWith('/').optional(),
+    /** How long to wait for the app to answer before the run fails as INFRA. */
     healthTimeoutMs: z.number().int().positive().default(30_000),
     docker: dockerRuntimeSchema.optional(),
     process: processRuntimeSchema.optional(),
@@ -150,6 +205,25 @@ export const configSchema = z.strictObject({
     pathMap: z.record(z.string(), z.string()).default({}),
     /** Where the route handlers live, for placing diagnostics when no frame is in the workspace. */
     sourceRoots: z.array(z.string()).default([]),
+    /**
+     * Where the app's log is read when the runtime cannot read it (an app started by hand, a
+     * container whose log goes elsewhere): a file followed from its end, or a command that prints
+     * the log as it grows. Read by server/src/engine/logs.
+     */
+    logs: z
+      .strictObject({
+        /** A log file, relative to the workspace or absolute. */
+        file: z.string().min(1).optional(),
+        /** A shell command whose stdout and stderr are the log, e.g. `kubectl logs -f deploy/api`. */
+        command: z.string().min(1).optional(),
+        /** Working folder of `command`, relative to the workspace (default: the workspace). */
+        cwd: z.string().min(1).optional(),
+      })
+      .refine((l) => (l.file === undefined) !== (l.command === undefined), {
+        message: 'give exactly one of `file` (a log file to follow) or `command` (a command that prints the log)',
+      })
+      .refine((l) => l.cwd === undefined || l.command !== undefined, { message: '`cwd` is read only with `command`', path: ['cwd'] })
+      .optional(),
   }),
   /** OpenAPI document: a URL path on the app (e.g. /openapi.json) or a workspace file. */
   openapi: z
@@ -171,8 +245,22 @@ export const configSchema = z.strictObject({
       pinTraces: z.boolean().default(true),
       /** At most this many ambiguous failures are re-run alone; the rest keep no trace (their place falls back to the route handler). */
       pinLimit: z.number().int().min(0).max(10_000).default(25),
+      /** Headers every request carries (a scenario's own header of the same name wins). Values may be `${env:NAME}`. */
+      headers: z.record(headerName, scalarText).default({}),
+      /** Query parameters every request carries (a scenario's own parameter of the same name wins). Values may be `${env:NAME}`. */
+      query: z.record(z.string().min(1), scalarText).default({}),
+      /** A credential every request carries, placed where the OpenAPI document's security scheme says when it says. */
+      auth: smokeAuthSchema.optional(),
     })
-    .default({ concurrency: 8, timeoutMs: 10_000, retries: 1, pinTraces: true, pinLimit: 25 }),
+    .superRefine((smoke, ctx) => {
+      // One place per header: the credential and a configured header of the same name would fight.
+      const taken = smoke.auth?.bearer !== undefined || smoke.auth?.basic ? 'authorization' : smoke.auth?.apiKey?.header?.toLowerCase();
+      const clash = Object.keys(smoke.headers).find((h) => h.toLowerCase() === taken);
+      if (clash) ctx.addIssue({ code: 'custom', path: ['headers', clash], message: `the ${clash} header is also set by smoke.auth: keep one of the two` });
+      const q = smoke.auth?.apiKey?.query;
+      if (q !== undefined && Object.hasOwn(smoke.query, q)) ctx.addIssue({ code: 'custom', path: ['query', q], message: `the query parameter ${q} is also set by smoke.auth: keep one of the two` });
+    })
+    .default({ concurrency: 8, timeoutMs: 10_000, retries: 1, pinTraces: true, pinLimit: 25, headers: {}, query: {} }),
   scenarios: z.array(scenarioSchema).default([]),
   /** Sandbox validation of patches; optional, every key has a default. */
   validation: validationSchema.optional(),
@@ -188,5 +276,6 @@ export type DockerRuntimeInput = z.input<typeof dockerRuntimeSchema>;
 export type ValidationConfig = z.infer<typeof validationSchema>;
 export type ProcessRuntimeConfig = z.infer<typeof processRuntimeSchema>;
 export type LlmConfig = z.infer<typeof llmSchema>;
+export type SmokeAuthConfig = z.infer<typeof smokeAuthSchema>;
 
 export const CONFIG_FILE = 'smoke-repair.yaml';

@@ -168,7 +168,11 @@ export async function repairOnce(opts: RepairOnceOptions): Promise<RepairRunSumm
       const files = await listWorkspaceFiles(workspace);
       const planned = await planOne({ workspace, report, config, violation, files, read, planners, executors });
       fillPlanned(record, planned);
-      if (planned.fix && planned.patch && planned.patchPolicy?.allowed) {
+      if (planned.fix && planned.patch && planned.patchPolicy?.allowed && report.foreignApp) {
+        // Planned, so a person can read it; but neither the sandbox nor the workspace can show the
+        // app a change: it runs another folder's code.
+        record.reason = `not validated or applied: ${report.foreignApp}`;
+      } else if (planned.fix && planned.patch && planned.patchPolicy?.allowed) {
         let validation: ValidationResult | undefined;
         if (validator) {
           const t = performance.now();

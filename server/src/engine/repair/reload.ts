@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { SmokeConfig } from '../config/schema';
-import type { Progress } from '../model';
+import { AppStartFailure, type Progress } from '../model';
+import { bringUp } from '../startup';
 import { createRuntime } from '../runtime';
+import { healthProbe } from '../smoke/health';
 import { isHealthy, waitForHealth } from '../smoke/runner';
 
 /**
@@ -19,15 +21,20 @@ export async function reloadApp(
 ): Promise<string> {
   const baseUrl = config.app.baseUrl;
   const health = {
-    isHealthy: () => isHealthy(baseUrl, config.app.health),
-    waitHealthy: async () => {
-      await waitForHealth(baseUrl, config.app.health, config.app.healthTimeoutMs, signal);
+    isHealthy: () => isHealthy(baseUrl, healthProbe(config.app)),
+    waitHealthy: async (stop?: AbortSignal) => {
+      await waitForHealth(baseUrl, healthProbe(config.app), config.app.healthTimeoutMs, stop ?? signal);
     },
   };
   const runtime = createRuntime(config, workspace, health);
   if (!runtime) return 'the app is not managed (no docker or process settings): it was not restarted';
   try {
-    await runtime.ensureRunning();
+    try {
+      await runtime.ensureRunning(signal);
+    } catch (err) {
+      // An app that had not started is started again below, with the fix in place.
+      if (!(err instanceof AppStartFailure)) throw err;
+    }
     const mounts = await runtime.mounts().catch(() => []);
     const outside = changed.filter((f) => {
       const abs = path.join(workspace, f);
@@ -46,7 +53,13 @@ export async function reloadApp(
           ? `restarted ${runtime.describe()}; ${outside.join(', ')} is not mounted into the container, so the change needs a rebuild (app.docker.rebuild)`
           : `restarted ${runtime.describe()}`;
     }
-    await health.waitHealthy();
+    try {
+      await bringUp(runtime, health.waitHealthy, signal);
+    } catch (err) {
+      // The next smoke run reports it as the "app starts" failure, with its trace.
+      if (err instanceof AppStartFailure) return `${done}, but it did not start: ${err.how}`;
+      throw err;
+    }
     return done;
   } finally {
     await runtime.dispose();

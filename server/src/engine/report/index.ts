@@ -1,4 +1,5 @@
 import type { SmokeReport, Trace, Violation } from '../model';
+import { describeTraceOrigin } from '../violations';
 
 function fence(text: string, lang = ''): string {
   const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
@@ -22,7 +23,9 @@ export function renderViolationReport(v: Violation, report?: SmokeReport): strin
   out.push(`- Failure type: **${v.failureType}**, repair strategy: **${v.strategy}**${v.retryable ? ' (a retry may help)' : ''}`);
   if (v.signals.length) out.push(`- Signals: ${v.signals.join('; ')}`);
   if (v.location) out.push(`- Location: \`${v.location.file}:${v.location.line}\` (${v.locationKind})`);
-  out.push(`- When: ${new Date(v.window.startedAt).toISOString()} (${v.window.endedAt - v.window.startedAt} ms)${v.pinned ? ', trace pinned by re-running the scenario alone' : ''}`, '');
+  const origin = describeTraceOrigin(v);
+  if (origin) out.push(`- ${origin.charAt(0).toUpperCase()}${origin.slice(1)}`);
+  out.push(`- When: ${new Date(v.window.startedAt).toISOString()} (${v.window.endedAt - v.window.startedAt} ms)`, '');
   out.push('## Request', '', fence(`${v.request.method} ${v.request.path}${v.request.body !== undefined ? `\n\n${JSON.stringify(v.request.body, null, 2)}` : ''}`, 'http'), '');
   out.push('## Response', '', fence(`${v.response.status || 'no answer'}\n\n${v.response.bodyExcerpt}`), '');
   if (v.trace) {

@@ -2,10 +2,11 @@ import type Docker from 'dockerode';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { DockerRuntimeInput } from '../config/schema';
-import { EnvironmentError, type LogLine } from '../model';
+import { AppStartFailure, EnvironmentError, type LogLine } from '../model';
 import { buildImage, resolveBuildSpec, type BuildSpec } from './dockerBuild';
 import { demultiplexDockerLogs } from './dockerLogs';
 import { newDockerClient } from './dockerClient';
+import { foreignApp } from './served';
 import type { Mount, Runtime } from './types';
 
 const COMPOSE_PROJECT = 'com.docker.compose.project';
@@ -22,6 +23,19 @@ export function defaultComposeProject(folder: string): string {
     .basename(path.resolve(folder))
     .toLowerCase()
     .replace(/[^a-z0-9_-]/g, '');
+}
+
+/** The container's bind mounts: host folders (or files) and where the app sees them. */
+function bindMounts(info: Docker.ContainerInspectInfo): Mount[] {
+  return (info.Mounts ?? []).filter((m) => m.Type === 'bind' && m.Source && m.Destination).map((m) => ({ source: m.Source, destination: m.Destination }));
+}
+
+/** Why a container cannot serve: exited, dead, or restarting in a loop; undefined while it runs. */
+function stoppedState(info: Docker.ContainerInspectInfo): string | undefined {
+  const st = info.State;
+  if (st.Restarting) return `is restarting in a loop (exit code ${st.ExitCode}, ${info.RestartCount ?? 0} restarts)`;
+  if (!st.Running) return `is not running (${st.Status}${st.ExitCode ? `, exit code ${st.ExitCode}` : ''})`;
+  return undefined;
 }
 
 /**
@@ -115,12 +129,52 @@ export class DockerRuntime implements Runtime {
 
   async ensureRunning(): Promise<void> {
     const info = await this.find();
-    if (!info.State.Running) {
-      throw new EnvironmentError(
-        `The container ${this.containerName} is not running (${info.State.Status}${info.State.ExitCode ? `, exit code ${info.State.ExitCode}` : ''}).`,
-        `Look at \`docker logs ${this.containerName}\` for why it stopped, then start it again (\`docker compose up -d\`).`,
-      );
-    }
+    const down = stoppedState(info);
+    if (down) throw await this.startFailure(info, down);
+  }
+
+  /** The start-up failure of a container that is not running (or restarts in a loop), with its last run's output. */
+  private async startFailure(info: Docker.ContainerInspectInfo, how: string): Promise<AppStartFailure> {
+    const startedAt = Date.parse(info.State.StartedAt) || Date.now();
+    const finished = Date.parse(info.State.FinishedAt);
+    const endedAt = Number.isFinite(finished) && finished >= startedAt ? finished : Date.now();
+    const lines = await this.logs(startedAt - 1000, endedAt + 1000).catch(() => []);
+    return new AppStartFailure(
+      `The container ${this.containerName} ${how}.`,
+      `Its output is in the "app starts" failure (also \`docker logs ${this.containerName}\`); fix what it reports, then start it again (\`docker compose up -d\`).`,
+      lines,
+      how,
+      { startedAt, endedAt },
+    );
+  }
+
+  watchExit(signal: AbortSignal): Promise<never> {
+    return new Promise((_, reject) => {
+      let first: { restarts: number; startedAt: string } | undefined;
+      const poll = async () => {
+        while (!signal.aborted) {
+          const info = await (await this.container()).inspect().catch(() => undefined);
+          if (signal.aborted) return;
+          if (info) {
+            first ??= { restarts: info.RestartCount ?? 0, startedAt: info.State.StartedAt };
+            const restarted = (info.RestartCount ?? 0) > first.restarts || info.State.StartedAt !== first.startedAt;
+            const down = stoppedState(info) ?? (restarted ? `restarted while starting (${info.RestartCount ?? 0} restarts)` : undefined);
+            if (down) {
+              reject(await this.startFailure(info, down));
+              return;
+            }
+          }
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      };
+      void poll();
+    });
+  }
+
+  async startupLog(): Promise<LogLine[]> {
+    const info = await (await this.container()).inspect();
+    const startedAt = Date.parse(info.State.StartedAt) || Date.now();
+    return this.logs(startedAt - 1000, Date.now() + 1000);
   }
 
   private async id(): Promise<string> {
@@ -143,10 +197,12 @@ export class DockerRuntime implements Runtime {
   }
 
   async mounts(): Promise<Mount[]> {
+    return bindMounts(await (await this.container()).inspect());
+  }
+
+  async foreignCode(): Promise<string | undefined> {
     const info = await (await this.container()).inspect();
-    return (info.Mounts ?? [])
-      .filter((m) => m.Type === 'bind' && m.Source && m.Destination)
-      .map((m) => ({ source: m.Source, destination: m.Destination }));
+    return foreignApp(this.workspace, bindMounts(info), info.Config.Labels?.['com.docker.compose.project.working_dir']);
   }
 
   async restart(): Promise<void> {

@@ -14,7 +14,7 @@ export { ProcessRuntime } from './process';
 export function createRuntime(
   config: SmokeConfig,
   workspace: string,
-  health: { isHealthy: () => Promise<boolean>; waitHealthy: () => Promise<void> },
+  health: { isHealthy: () => Promise<boolean>; waitHealthy: (signal?: AbortSignal) => Promise<void> },
 ): Runtime | undefined {
   if (config.app.docker) return new DockerRuntime(config.app.docker, workspace);
   if (config.app.process) return new ProcessRuntime(config.app.process, workspace, health.isHealthy, health.waitHealthy);

@@ -1,8 +1,39 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ProcessRuntimeConfig } from '../config/schema';
-import { EnvironmentError, type LogLine } from '../model';
+import { AppStartFailure, EnvironmentError, type LogLine } from '../model';
 import type { Mount, Runtime } from './types';
+
+/**
+ * Whether a process group still has a live member. Exited members that nobody has reaped yet
+ * (zombies, whose parent shell is gone) do not count: they hold no port and run no code.
+ */
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch {
+    return false;
+  }
+  if (process.platform !== 'linux') return true;
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      } catch {
+        continue;
+      }
+      // pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid && fields[0] !== 'Z') return true;
+    }
+    return false;
+  } catch {
+    return true;
+  }
+}
 
 /** How many log lines are kept; older ones are dropped first. */
 const MAX_LINES = 100_000;
@@ -16,13 +47,17 @@ export class ProcessRuntime implements Runtime {
   private child: ChildProcess | undefined;
   private readonly lines: LogLine[] = [];
   private exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  /** Settles when the child has exited and its output streams are drained. */
+  private closed: Promise<void> | undefined;
+  private startedAt = 0;
 
   constructor(
     private readonly config: ProcessRuntimeConfig,
     private readonly workspace: string,
-    /** Resolves true when the app answers its health endpoint. */
+    /** Resolves true when the app answers its health probe. */
     private readonly isHealthy: () => Promise<boolean>,
-    private readonly waitHealthy: () => Promise<void>,
+    /** Resolves when the app answers; stops waiting when `signal` aborts. */
+    private readonly waitHealthy: (signal?: AbortSignal) => Promise<void>,
   ) {}
 
   describe(): string {
@@ -34,7 +69,7 @@ export class ProcessRuntime implements Runtime {
     return this.lines.map((l) => l.text).join('\n');
   }
 
-  async ensureRunning(): Promise<void> {
+  async ensureRunning(signal?: AbortSignal): Promise<void> {
     if (this.child && !this.exited) return;
     if (await this.isHealthy()) return; // someone else runs it: requests work, logs are not ours to read
     if (!this.config.start) {
@@ -44,17 +79,24 @@ export class ProcessRuntime implements Runtime {
       );
     }
     this.start();
+    // Whichever comes first: the app answers, or it exits. The loser stops at once, so a crash
+    // ends the wait within moments and nothing keeps polling after.
+    const stop = new AbortController();
+    const both = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
     try {
-      await Promise.race([this.waitHealthy(), this.exitedEarly()]);
+      await Promise.race([this.waitHealthy(both), this.watchExit(both)]);
     } catch (err) {
       await this.dispose();
       throw err;
+    } finally {
+      stop.abort();
     }
   }
 
   private start(): void {
     const cwd = path.resolve(this.workspace, this.config.cwd);
     this.exited = undefined;
+    this.startedAt = Date.now();
     const child = spawn(this.config.command, {
       cwd,
       shell: true,
@@ -65,6 +107,7 @@ export class ProcessRuntime implements Runtime {
     this.child = child;
     this.capture(child.stdout!, 'stdout');
     this.capture(child.stderr!, 'stderr');
+    this.closed = new Promise((resolve) => child.once('close', () => resolve()));
     child.on('exit', (code, signal) => {
       this.exited = { code, signal };
     });
@@ -74,21 +117,47 @@ export class ProcessRuntime implements Runtime {
     });
   }
 
-  private exitedEarly(): Promise<never> {
+  watchExit(signal: AbortSignal): Promise<never> {
     return new Promise((_, reject) => {
-      const check = setInterval(() => {
-        if (!this.exited) return;
-        clearInterval(check);
-        const tail = this.lines.slice(-20).map((l) => `  ${l.text}`).join('\n');
+      const closed = this.closed;
+      if (!closed || signal.aborted) return;
+      let done = false;
+      signal.addEventListener('abort', () => (done = true), { once: true });
+      // 'close' comes after the last output line; a grandchild that keeps the pipes open must not
+      // hide the exit, so the exit itself is also enough after a short grace.
+      const exited = new Promise<void>((resolve) => {
+        const check = setInterval(() => {
+          if (done) return clearInterval(check);
+          if (this.exited) {
+            clearInterval(check);
+            setTimeout(resolve, 300).unref();
+          }
+        }, 25);
+        check.unref();
+      });
+      void Promise.race([closed, exited]).then(() => {
+        if (done || !this.exited) return;
+        const how = this.exited.signal ? `was stopped by ${this.exited.signal}` : `exited with code ${this.exited.code}`;
         reject(
-          new EnvironmentError(
-            `The app process \`${this.config.command}\` exited (${this.exited.signal ?? `code ${this.exited.code}`}) before it answered.\n${tail}`,
-            'Run the command in a terminal to see why it stops, fix it, then run again.',
+          new AppStartFailure(
+            `The app process \`${this.config.command}\` ${how} before it answered.`,
+            'Its output is in the "app starts" failure; fix what it reports, then run again.',
+            this.linesSince(this.startedAt),
+            how,
+            { startedAt: this.startedAt, endedAt: Date.now() },
           ),
         );
-      }, 50);
-      check.unref();
+      });
     });
+  }
+
+  async startupLog(): Promise<LogLine[]> {
+    return this.linesSince(this.startedAt);
+  }
+
+  private linesSince(time: number): LogLine[] {
+    const from = this.lines.findIndex((l) => l.time >= time);
+    return from < 0 ? [] : this.lines.slice(from);
   }
 
   private capture(stream: NodeJS.ReadableStream, name: 'stdout' | 'stderr'): void {
@@ -119,27 +188,51 @@ export class ProcessRuntime implements Runtime {
     return [{ source: path.resolve(this.workspace), destination: path.resolve(this.workspace) }];
   }
 
+  async foreignCode(): Promise<string | undefined> {
+    // The command runs in the workspace (app.process.cwd is inside it); an app someone else
+    // started is only seen through HTTP, so nothing says it is another folder's.
+    return undefined;
+  }
+
   async restart(): Promise<void> {
     await this.dispose();
     await this.ensureRunning();
   }
 
+  /**
+   * Stop the app: its whole process group, not only the shell that started it, and wait until every
+   * member is gone (a server still shutting down would keep the port and answer the next run).
+   */
   async dispose(): Promise<void> {
     const child = this.child;
     this.child = undefined;
-    if (!child || this.exited || child.pid === undefined) return;
-    const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    if (!child || child.pid === undefined) return;
+    if (process.platform === 'win32') {
+      if (!this.exited) {
+        const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.kill('SIGTERM');
+        await done;
+      }
+      return;
+    }
+    const group = -child.pid;
+    const alive = () => groupAlive(child.pid!);
     const kill = (signal: NodeJS.Signals) => {
       try {
-        if (process.platform === 'win32') child.kill(signal);
-        else process.kill(-child.pid!, signal);
+        process.kill(group, signal);
       } catch {
         /* already gone */
       }
     };
+    if (!alive()) return;
     kill('SIGTERM');
-    const timer = setTimeout(() => kill('SIGKILL'), 3000);
-    await done;
-    clearTimeout(timer);
+    const deadline = Date.now() + 3000;
+    while (alive()) {
+      if (Date.now() > deadline) {
+        kill('SIGKILL');
+        if (Date.now() > deadline + 2000) break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 }

@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import type { Progress, Scenario, ScenarioResult } from '../model';
+import type { RequestDecoration } from './decorate';
+import { traceFromResponseBody } from '../traces/body';
 import { getPath, checkJsonExpectations } from './jsonpath';
 import { fillRequest, placeholdersOf, type Variables } from './variables';
 
@@ -28,6 +30,8 @@ export interface RunOptions {
   vars?: ChainVariables;
   /** First backoff delay; doubles on every retry (default 100 ms, capped at 2 s). */
   retryDelayMs?: number;
+  /** Configured headers, query parameters and credential, added to each request as it is sent (never to a scenario or a result). */
+  decoration?: RequestDecoration;
   /** Bytes of the response body kept in `bodyExcerpt` (default 2048). */
   excerptBytes?: number;
 }
@@ -94,7 +98,10 @@ export async function runScenariosWithState(baseUrl: string, scenarios: Scenario
   const pool = new Pool(url.origin, {
     connections: concurrency,
     pipelining: 1,
-    keepAliveTimeout: 10_000,
+    // Below the idle time-outs servers close kept-alive connections after (gunicorn 2 s, uvicorn and
+    // Node 5 s) when they send no Keep-Alive hint: reusing a connection the server is closing ends in
+    // a reset that is not the app's failure.
+    keepAliveTimeout: 1_000,
     headersTimeout: opts.timeoutMs,
     bodyTimeout: opts.timeoutMs,
     connectTimeout: Math.min(opts.timeoutMs, 10_000),
@@ -228,13 +235,14 @@ function statusWords(expected: number[]): string {
 
 async function runOne(pool: Pool, slots: Slots, basePath: string, s: Scenario, vars: Variables, opts: RunOptions): Promise<ScenarioResult> {
   const filled = fillRequest(s.request, vars);
+  const sent = opts.decoration ? opts.decoration.decorate(filled, s.id) : filled;
   const r = baseResult(s, filled.path);
   let payload: string | undefined;
   if (filled.body !== undefined) {
-    if (typeof filled.body === 'string' && filled.headers['content-type'] && !filled.headers['content-type'].includes('json')) payload = filled.body;
+    if (typeof filled.body === 'string' && sent.headers['content-type'] && !sent.headers['content-type'].includes('json')) payload = filled.body;
     else {
       payload = JSON.stringify(filled.body);
-      filled.headers['content-type'] ??= 'application/json';
+      sent.headers['content-type'] ??= 'application/json';
     }
     r.requestBody = filled.body;
   }
@@ -242,9 +250,13 @@ async function runOne(pool: Pool, slots: Slots, basePath: string, s: Scenario, v
   const baseDelay = opts.retryDelayMs ?? 100;
   const maxAttempts = 1 + Math.max(0, opts.retries);
 
+  /** Why each earlier attempt was tried again. */
+  const retried: string[] = [];
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    if (attempt > 1) retried.push(`attempt ${attempt - 1}: ${r.status ? `status ${r.status}` : r.errorCode}`);
     r.attempts = attempt;
     r.failures = [];
+    r.bodyTrace = undefined;
     r.errorCode = undefined;
     await slots.acquire();
     // The pool's headersTimeout/bodyTimeout bound each request; no per-request timer is needed.
@@ -254,7 +266,7 @@ async function runOne(pool: Pool, slots: Slots, basePath: string, s: Scenario, v
     let text = '';
     let transient = false;
     try {
-      const res = await pool.request({ path: basePath + filled.target, method: filled.method as 'GET', headers: filled.headers, body: payload, signal });
+      const res = await pool.request({ path: basePath + sent.target, method: sent.method as 'GET', headers: sent.headers, body: payload, signal });
       const chunks: Buffer[] = [];
       let size = 0;
       for await (const chunk of res.body) {
@@ -265,8 +277,13 @@ async function runOne(pool: Pool, slots: Slots, basePath: string, s: Scenario, v
       r.status = res.statusCode;
       const ctype = String(res.headers['content-type'] ?? '');
       transient = TRANSIENT_STATUS.has(res.statusCode);
-      r.bodyExcerpt = text.length > excerptBytes ? `${text.slice(0, excerptBytes)}…` : text;
+      const shown = opts.decoration ? opts.decoration.redact(text) : text;
+      r.bodyExcerpt = shown.length > excerptBytes ? `${shown.slice(0, excerptBytes)}…` : shown;
       judge(s, r, text, ctype, size > MAX_BODY, vars);
+      if (opts.decoration) r.failures = r.failures.map((f) => opts.decoration!.redact(f));
+      // A server error whose body carries the stack (development error pages, JSON with a stack)
+      // names its own request: no log window can be more certain.
+      if (!r.ok && r.status >= 500) r.bodyTrace = traceFromResponseBody(shown, ctype);
     } catch (err) {
       r.status = 0;
       r.errorCode = errorCodeOf(err, false, !!opts.signal?.aborted);
@@ -281,7 +298,12 @@ async function runOne(pool: Pool, slots: Slots, basePath: string, s: Scenario, v
     if (!transient || attempt === maxAttempts || opts.signal?.aborted) break;
     await sleep(Math.min(2000, baseDelay * 2 ** (attempt - 1)), opts.signal);
   }
-  if (r.attempts > 1 && r.failures.length > 0) r.failures.push(`failed after ${r.attempts} attempts`);
+  // Only transient failures are retried (connection resets, 502/503/504); when the last answer is
+  // not one of those, it is the app's answer, and the retry is only worth a note.
+  if (r.attempts > 1 && r.failures.length > 0) {
+    const lastTransient = r.status ? TRANSIENT_STATUS.has(r.status) : TRANSIENT_CODES.has(r.errorCode ?? '');
+    r.failures.push(lastTransient ? `failed after ${r.attempts} attempts (${retried.join('; ')})` : `answered on attempt ${r.attempts} (${retried.join('; ')}, retried as transient)`);
+  }
   return r;
 }
 

@@ -1,4 +1,4 @@
-import type { LogLine, ScenarioResult, Trace } from '../model';
+import type { ScenarioResult, Trace } from '../model';
 
 export interface TimedTrace {
   trace: Trace;
@@ -6,92 +6,67 @@ export interface TimedTrace {
   time: number;
 }
 
-/** How far from a trace the server's access-log line for the same request may stand (either side: some servers log it first). */
-const ACCESS_LOG_MS = 300;
+/**
+ * How long after a response its trace may still be logged (and arrive to be read). Servers write
+ * the trace after the answer (uvicorn, Starlette, Flask) or before it (Express), and a busy reader
+ * stamps lines late; a trace this close to another request could be that request's.
+ */
+export const GUARD_MS = 1000;
+
+export type Attribution =
+  | { how: 'window'; trace: Trace }
+  | { how: 'none' }
+  /** Traces were logged near this request and near others too: only running it alone can tell. */
+  | { how: 'ambiguous'; near: number };
 
 /**
- * Tie each trace to the failing request whose time window holds it. When windows overlap, the
- * access-log line the server writes next to the trace (`"POST /orders/2/pay HTTP/1.1" 500`) settles
- * which request it was: the request named by the line nearest to the trace wins; among requests
- * that ran one after the other, the trace goes to the latest that had started. A request still
- * not settled (several traces, one trace that fits several requests, or a 5xx with no trace seen) is
- * ambiguous: those are re-run one at a time. Only answers that a server error explains are
- * candidates (5xx, or no answer at all).
+ * Tie traces to failing requests, only where the time line proves it: a trace is this request's
+ * when it was logged after the request started and within GUARD_MS of its end, and no other request
+ * of the run was in flight within that distance of it. A failure with such traces only gets the
+ * last of them; a failure with no trace near it has none; every other failure is ambiguous and is
+ * re-run alone by the caller (never guessed: an access-log line or the order of lines does not say
+ * which of two concurrent requests a trace belongs to, since servers log before or after the answer).
+ *
+ * `sent`: every request of the run that was sent (passing ones too: a passing request can log a
+ * trace, and its window makes a neighbour's trace ambiguous).
  */
-export function assignTraces(
-  failing: ScenarioResult[],
-  traces: TimedTrace[],
-  slackMs: number,
-  lines: readonly LogLine[] = [],
-): { assigned: Map<string, Trace>; ambiguous: ScenarioResult[] } {
-  const candidates = failing.filter((r) => r.status >= 500 || r.status === 0);
-  const inWindow = (r: ScenarioResult, t: TimedTrace) => t.time >= r.startedAt - 50 && t.time <= r.endedAt + slackMs;
-  const assigned = new Map<string, Trace>();
-  const taken = new Set<TimedTrace>();
-
-  // Traces that fit one request only, and that request has no other trace: settled.
-  for (const r of candidates) {
-    const mine = traces.filter((t) => inWindow(r, t));
-    if (mine.length === 1 && !candidates.some((o) => o !== r && inWindow(o, mine[0]))) {
-      assigned.set(r.scenarioId, mine[0].trace);
-      taken.add(mine[0]);
+export function assignTraces(failing: readonly ScenarioResult[], traces: readonly TimedTrace[], sent: readonly ScenarioResult[]): Map<string, Attribution> {
+  const near = (r: ScenarioResult, t: TimedTrace) => t.time >= r.startedAt - 50 && t.time <= r.endedAt + GUARD_MS;
+  // Traces and requests sorted by time, so each failure looks only at its own neighbourhood.
+  const byTime = [...traces].sort((a, b) => a.time - b.time);
+  const requests = sent.filter((r) => r.attempts > 0 && !r.skipped).sort((a, b) => a.startedAt - b.startedAt);
+  const out = new Map<string, Attribution>();
+  for (const r of failing) {
+    const mine = tracesBetween(byTime, r.startedAt - 50, r.endedAt + GUARD_MS);
+    if (mine.length === 0) {
+      out.set(r.scenarioId, { how: 'none' });
+      continue;
     }
+    const shared = mine.some((t) => othersNear(requests, r, t, near));
+    out.set(r.scenarioId, shared ? { how: 'ambiguous', near: mine.length } : { how: 'window', trace: mine[mine.length - 1].trace });
   }
-  // The rest: the access-log line nearest to each trace names its request.
-  for (const t of traces) {
-    if (taken.has(t)) continue;
-    const fits = candidates.filter((r) => !assigned.has(r.scenarioId) && inWindow(r, t));
-    let best: { r: ScenarioResult; distance: number } | undefined;
-    let tie = false;
-    for (const r of fits) {
-      const distance = accessLogDistance(lines, t.time, r);
-      if (distance === undefined) continue;
-      if (!best || distance < best.distance) {
-        best = { r, distance };
-        tie = false;
-      } else if (distance === best.distance) tie = true;
-    }
-    if (best && !tie) {
-      assigned.set(best.r.scenarioId, t.trace);
-      taken.add(t);
-    }
-  }
-  // Requests that did not overlap in time (one after the other, as in a chain): a trace belongs to
-  // the latest of them that had started when it was logged.
-  for (const t of traces) {
-    if (taken.has(t)) continue;
-    const fits = candidates.filter((r) => !assigned.has(r.scenarioId) && inWindow(r, t));
-    if (fits.length === 0 || !disjoint(fits)) continue;
-    const started = fits.filter((r) => r.startedAt <= t.time).sort((a, b) => b.startedAt - a.startedAt)[0];
-    if (started) {
-      assigned.set(started.scenarioId, t.trace);
-      taken.add(t);
-    }
-  }
-  const ambiguous = candidates.filter((r) => !assigned.has(r.scenarioId) && (r.status >= 500 || traces.some((t) => !taken.has(t) && inWindow(r, t))));
-  return { assigned, ambiguous };
+  return out;
 }
 
-/** Whether no two of these requests were in flight at the same time. */
-function disjoint(requests: ScenarioResult[]): boolean {
-  const sorted = [...requests].sort((a, b) => a.startedAt - b.startedAt);
-  return sorted.every((r, i) => i === 0 || sorted[i - 1].endedAt <= r.startedAt);
+/** Traces logged within [from, to], from a list sorted by time. */
+function tracesBetween(sorted: readonly TimedTrace[], from: number, to: number): TimedTrace[] {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid].time < from) lo = mid + 1;
+    else hi = mid;
+  }
+  const out: TimedTrace[] = [];
+  for (let i = lo; i < sorted.length && sorted[i].time <= to; i++) out.push(sorted[i]);
+  return out;
 }
 
-/** How far in time from `time` the nearest log line naming this request's method, concrete path and status stands. */
-function accessLogDistance(lines: readonly LogLine[], time: number, r: ScenarioResult): number | undefined {
-  const needle = `${r.method} ${r.resolvedPath}`;
-  const status = r.status ? String(r.status) : undefined;
-  let best: number | undefined;
-  for (const l of lines) {
-    const distance = Math.abs(l.time - time);
-    if (distance > ACCESS_LOG_MS || (best !== undefined && distance >= best)) continue;
-    const at = l.text.indexOf(needle);
-    if (at < 0) continue;
-    const next = l.text.charAt(at + needle.length);
-    if (!(next === '' || next === ' ' || next === '"' || next === '?')) continue;
-    if (status && !new RegExp(`\\b${status}\\b`).test(l.text.slice(at + needle.length))) continue;
-    best = distance;
+/** Whether a request other than `r` could have logged `t`. Requests are sorted by start. */
+function othersNear(requests: readonly ScenarioResult[], r: ScenarioResult, t: TimedTrace, near: (o: ScenarioResult, t: TimedTrace) => boolean): boolean {
+  for (const o of requests) {
+    if (o.startedAt - 50 > t.time) break;
+    if (o !== r && o.scenarioId !== r.scenarioId && near(o, t)) return true;
   }
-  return best;
+  return false;
 }

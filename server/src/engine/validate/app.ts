@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import type { HealthProbe } from '../smoke/health';
 
 /**
  * The patched app started from the sandbox, on its own loopback port. One adapter per runtime
@@ -19,7 +20,7 @@ export interface SandboxApp {
 export interface SandboxAppTarget {
   /** The configured base URL with the sandbox port. */
   baseUrl: string;
-  health: string;
+  health: HealthProbe;
   healthTimeoutMs: number;
   /** The port of the configured app, replaced by `port` in commands and settings. */
   originalPort: number;

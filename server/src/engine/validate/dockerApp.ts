@@ -7,7 +7,7 @@ import { DockerRuntime } from '../runtime';
 import { newDockerClient } from '../runtime/dockerClient';
 import { buildImage, type BuildSpec } from '../runtime/dockerBuild';
 import { demultiplexDockerLogs } from '../runtime/dockerLogs';
-import { isHealthy } from '../smoke/health';
+import { describeProbe, isHealthy } from '../smoke/health';
 import { AppStartError, replacePort, type SandboxApp, type SandboxAppTarget } from './app';
 import type { Sandbox } from './sandbox';
 
@@ -132,10 +132,10 @@ export function createDockerApp(input: DockerAppInput): SandboxApp {
       if (await isHealthy(input.baseUrl, input.health, 1000)) return;
       const state = (await container!.inspect()).State;
       if (!state.Running) {
-        throw new AppStartError(`the patched app's container exited (code ${state.ExitCode}) before it answered ${input.baseUrl}${input.health}\n${await outputTail()}`, 'patch');
+        throw new AppStartError(`the patched app's container exited (code ${state.ExitCode}) before it answered ${input.baseUrl} (${describeProbe(input.health)})\n${await outputTail()}`, 'patch');
       }
       if (Date.now() > deadline) {
-        throw new AppStartError(`the patched app did not answer ${input.baseUrl}${input.health} within ${input.healthTimeoutMs} ms\n${await outputTail()}`, 'patch');
+        throw new AppStartError(`the patched app did not answer ${input.baseUrl} (${describeProbe(input.health)}) within ${input.healthTimeoutMs} ms\n${await outputTail()}`, 'patch');
       }
       await new Promise((r) => setTimeout(r, 200));
     }

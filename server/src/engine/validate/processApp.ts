@@ -19,8 +19,8 @@ export function createProcessApp(input: SandboxAppTarget & { config: ProcessRunt
     { ...input.config, command, env, start: true },
     input.view,
     () => isHealthy(input.baseUrl, input.health),
-    async () => {
-      await waitForHealth(input.baseUrl, input.health, input.healthTimeoutMs, input.signal);
+    async (stop) => {
+      await waitForHealth(input.baseUrl, input.health, input.healthTimeoutMs, stop ?? input.signal);
     },
   );
   return {

@@ -1,7 +1,8 @@
 import { loadConfig } from '../config';
 import type { SmokeConfig, ValidationConfig } from '../config/schema';
-import type { Progress, Scenario, SmokeReport, Violation } from '../model';
+import { isStartupFailure, type Progress, type Scenario, type SmokeReport, type Violation } from '../model';
 import { collectScenariosDetailed } from '../smoke/collect';
+import { healthProbe } from '../smoke/health';
 import { runScenarios } from '../smoke/runner';
 import { AppStartError, freeLoopbackPort, portOf, withPort, type SandboxApp, type SandboxAppTarget } from './app';
 import { createDockerApp } from './dockerApp';
@@ -48,7 +49,7 @@ export async function runScenarioStep(input: ScenarioStepInput): Promise<Scenari
   const baseUrl = withPort(config.app.baseUrl, port);
   const common: SandboxAppTarget = {
     baseUrl,
-    health: config.app.health,
+    health: healthProbe(config.app),
     healthTimeoutMs: config.app.healthTimeoutMs,
     originalPort,
     port,
@@ -85,6 +86,21 @@ export async function runScenarioStep(input: ScenarioStepInput): Promise<Scenari
 
     const collected = await collectScenariosDetailed(config, { workspace: input.workspace, configFile: report.configFile, loaded, baseUrl, signal: input.signal });
     const before = new Map(report.scenarios.map((r) => [r.scenarioId, r]));
+    if (isStartupFailure(violation)) {
+      // The app starts now; the scenarios ran before on no app at all, so none can regress. They run
+      // all the same, so the output shows what the next smoke run will find.
+      const results = await runScenarios(baseUrl, collected.scenarios, {
+        concurrency: config.smoke.concurrency,
+        timeoutMs: config.smoke.timeoutMs,
+        retries: config.smoke.retries,
+        decoration: collected.decoration,
+        signal: input.signal,
+      });
+      const passed = results.filter((r) => r.ok).length;
+      lines.push(`the app starts; ${passed}/${results.length} scenarios pass against it`);
+      for (const r of results) if (!r.ok) lines.push(`FAIL ${r.scenarioId} ${r.method} ${r.resolvedPath} → ${r.status || r.errorCode || 'no answer'}: ${r.failures.join('; ')}`);
+      return { status: 'passed', output: lines.join('\n'), fixed: [violation.scenarioId], regressed: [] };
+    }
     if (!collected.scenarios.some((s) => s.id === violation.scenarioId)) {
       return { status: 'skipped', output: `${lines.join('\n')}\nthe scenario ${violation.scenarioId} is no longer in the configuration`, ...none };
     }
@@ -97,6 +113,7 @@ export async function runScenarioStep(input: ScenarioStepInput): Promise<Scenari
       concurrency: config.smoke.concurrency,
       timeoutMs: config.smoke.timeoutMs,
       retries: config.smoke.retries,
+      decoration: collected.decoration,
       signal: input.signal,
     });
     const fixed: string[] = [];

@@ -60,7 +60,7 @@ export function codeSpots(violation: Violation, maxFrames: number): CodeSpot[] {
   const frames = violation.trace ? workspaceFramesInnermostFirst(violation.trace).slice(0, maxFrames) : [];
   if (frames.length > 0) return frames.map((f) => ({ file: f.file, line: f.line, label: `frame ${f.function}` }));
   if (violation.location && violation.locationKind !== 'none' && violation.locationKind !== 'scenario') {
-    return [{ file: violation.location.file, line: violation.location.line, label: violation.locationKind === 'handler' ? 'route handler' : 'frame' }];
+    return [{ file: violation.location.file, line: violation.location.line, label: violation.locationKind === 'handler' ? 'route handler' : violation.locationKind === 'importer' ? 'the import that fails' : 'frame' }];
   }
   return [];
 }

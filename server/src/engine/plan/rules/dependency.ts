@@ -85,7 +85,7 @@ function failingFrame(ctx: PlanningContext): Frame | { file: string; line: numbe
   const t = ctx.violation.trace;
   const f = t ? innermostWorkspaceFrame(t) : undefined;
   if (f) return f;
-  if (ctx.violation.locationKind === 'frame' && ctx.violation.location) return ctx.violation.location;
+  if ((ctx.violation.locationKind === 'frame' || ctx.violation.locationKind === 'importer') && ctx.violation.location) return ctx.violation.location;
   return undefined;
 }
 

@@ -31,7 +31,7 @@ function missingModule(trace: Trace): { module?: string; name?: string } | undef
   if (m) return { module: m[1] };
   m = /cannot import name '([^']+)' from '([^']+)'/.exec(msg);
   if (m) return { module: m[2], name: m[1] };
-  m = /Cannot find module '([^']+)'/.exec(msg);
+  m = /Cannot find (?:module|package) '([^']+)'/.exec(msg);
   if (m) return { module: m[1] };
   return undefined;
 }
@@ -39,6 +39,18 @@ function missingModule(trace: Trace): { module?: string; name?: string } | undef
 function raisingFrame(ctx: PlanningContext): Frame | undefined {
   const trace = ctx.violation.trace;
   return trace ? innermostWorkspaceFrame(trace) : undefined;
+}
+
+/**
+ * Where the failing import is: the raising frame, or, when the loader names the importing file
+ * instead of giving a frame (ES modules: "Cannot find package 'x' imported from /app/a.js"), the
+ * import the violation was located on.
+ */
+function importSpot(ctx: PlanningContext): Pick<Frame, 'file' | 'line'> & { function?: string } | undefined {
+  const frame = raisingFrame(ctx);
+  if (frame) return frame;
+  const v = ctx.violation;
+  return v.locationKind === 'importer' && v.location ? { file: v.location.file, line: v.location.line } : undefined;
 }
 
 const no = (code: NoPlan['code'], reason: string): NoPlan => ({ code, reason });
@@ -49,12 +61,12 @@ export const unusedImportRule: Rule = {
     const t = ctx.violation.trace;
     if (!t) return false;
     const cls = t.exceptionClass.split('.').pop() ?? '';
-    const importFailure = cls === 'ModuleNotFoundError' || cls === 'ImportError' || /Cannot find module/.test(t.message);
-    return importFailure && raisingFrame(ctx) !== undefined;
+    const importFailure = cls === 'ModuleNotFoundError' || cls === 'ImportError' || /Cannot find (?:module|package) '/.test(t.message);
+    return importFailure && importSpot(ctx) !== undefined;
   },
   async plan(ctx) {
     const trace = ctx.violation.trace!;
-    const frame = raisingFrame(ctx)!;
+    const frame = importSpot(ctx)!;
     const missing = missingModule(trace);
     if (!missing?.module) return no('insufficient_evidence', `cannot tell which module failed from "${trace.message}"`);
     const lang = importLanguage(frame.file);
