@@ -3,12 +3,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Trace } from '../../server/src/engine/model';
-import { extractTraces, extractTracesFromLines, TraceScanner } from '../../server/src/engine/traces';
+import { classifyLog } from '../../server/src/engine/classify';
+import { extractTraces, extractTracesFromLines, stripLogDecorations, TraceScanner } from '../../server/src/engine/traces';
 
 const dir = join(import.meta.dirname, '../fixtures/traces');
 const fixture = (name: string) => readFileSync(join(dir, `${name}.txt`), 'utf8');
 const PY = '/tmp/smoke-fixtures/py/';
 const JS = '/tmp/smoke-fixtures/node/';
+const FID = '/tmp/smoke-fixtures/fidelity/';
 
 function one(name: string): Trace {
   const traces = extractTraces(fixture(name));
@@ -243,12 +245,18 @@ describe('node stacks', () => {
     ]);
   });
 
-  it('[cause] blocks become causes', () => {
+  it('[cause] blocks become causes; frames shared with the cause are put back', () => {
     const t = one('node-error-cause');
     assert.deepEqual([t.exceptionClass, t.message], ['Error', 'could not start the server']);
+    // `... 5 lines matching cause stack trace ...` stands for the cause's frames after `Object.<anonymous>`.
     assert.deepEqual(frames({ frames: t.frames }), [
       [`${JS}error_cause.js`, 12, 'start', 11],
       [`${JS}error_cause.js`, 16, 'Object.<anonymous>', 1],
+      ['node:internal/modules/cjs/loader', 1521, 'Module._compile', 14],
+      ['node:internal/modules/cjs/loader', 1623, 'Module._extensions..js', 10],
+      ['node:internal/modules/cjs/loader', 1266, 'Module.load', 32],
+      ['node:internal/modules/cjs/loader', 1091, 'Module._load', 12],
+      ['node:internal/modules/run_main', 164, 'Function.executeUserEntryPoint [as runMain]', 12],
       ['node:internal/main/run_main_module', 28, '<anonymous>', 49],
     ]);
     assert.equal(t.causes.length, 1);
@@ -352,5 +360,182 @@ describe('finding traces in log text', () => {
         [5000, 'KeyError', 0],
       ],
     );
+  });
+});
+
+describe('exception groups, chains and colours as the interpreters print them', () => {
+  it('except* re-raised: a group printed without a traceback, its members with their own chains', () => {
+    const t = one('py-except-star');
+    assert.deepEqual([t.exceptionClass, t.message], ['ExceptionGroup', ' (2 sub-exceptions)']);
+    assert.deepEqual(frames(t), [[`${FID}py_driver.py`, 105, '<module>']]);
+    // Group members follow their group; a member comes after the chain that led to it.
+    assert.deepEqual(
+      t.causes.map((c) => [c.exceptionClass, c.message, c.relation]),
+      [
+        ['ExceptionGroup', 'validation failed (1 sub-exception)', 'context'],
+        ['ValueError', 'odd value 1', 'context'],
+        ['RuntimeError', 'handled badly', 'context'],
+        ['ExceptionGroup', 'validation failed (2 sub-exceptions)', 'context'],
+        ['TypeError', 'even value 2', 'context'],
+        ['KeyError', '42', 'cause'],
+        ['py_shapes.RepositoryError', 'item 42 not found', 'context'],
+      ],
+    );
+    assert.deepEqual(frames(t.causes[5]!), [
+      [`${FID}py_shapes.py`, 24, 'cause'],
+      [`${FID}py_shapes.py`, 14, '_fetch'],
+    ]);
+  });
+
+  it('a group that is the context of another group, and an exception never raised (no traceback)', () => {
+    const t = one('py-nested-group');
+    assert.deepEqual([t.exceptionClass, t.message], ['ExceptionGroup', 'outer (2 sub-exceptions)']);
+    const classes = t.causes.map((c) => c.exceptionClass);
+    assert.deepEqual(classes, [
+      'ExceptionGroup', 'ValueError', 'TypeError', 'KeyError', 'py_shapes.RepositoryError',
+      'ExceptionGroup', 'ValueError', 'TypeError', 'py_shapes.RepositoryError', 'KeyError',
+    ]);
+    assert.equal(t.causes[0]!.relation, 'context', 'the first group is the context of the outer one');
+    assert.deepEqual([t.causes[9]!.message, t.causes[9]!.frames], ["'never raised'", []]);
+  });
+
+  it('Python 3.13 colours: the same trace as without them', () => {
+    const t = one('py-colour-chain');
+    assert.deepEqual([t.exceptionClass, t.message], ['RuntimeError', 'giving up']);
+    assert.deepEqual(t.causes.map((c) => [c.exceptionClass, c.message, c.relation]), [['KeyError', "'a'", 'cause'], ['TypeError', 'bad type', 'context']]);
+    assert.equal(t.frames[0]!.code, 'BY_NAME[sys.argv[2]]()');
+    assert.ok(!t.text.includes('\x1b'), 'colour codes are not kept');
+    const s = one('py-colour-syntax');
+    assert.deepEqual([s.exceptionClass, s.message], ['SyntaxError', "'[' was never closed"]);
+    assert.deepEqual(frames(s).slice(-1), [[`${FID}broken_module.py`, 2, '<module>']]);
+  });
+
+  it('AggregateError: its errors are members, each after its own cause', () => {
+    const t = one('node-aggregate');
+    assert.deepEqual([t.exceptionClass, t.message, t.frames.length], ['AggregateError', 'all tasks failed', 8]);
+    assert.deepEqual(t.causes.map((c) => [c.exceptionClass, c.message, c.relation, c.frames.length]), [
+      ['TypeError', 'first failed', 'context', 9],
+      ['SyntaxError', 'bad token', 'cause', 9],
+      ['Error', 'second failed', 'context', 9],
+    ]);
+    // The member's `... 6 lines matching cause stack trace ...` is filled from its cause.
+    assert.deepEqual(frames({ frames: t.causes[2]!.frames.slice(2, 4) }), [
+      [`${FID}node_driver.cjs`, 131, 'Object.<anonymous>', 24],
+      ['node:internal/modules/cjs/loader', 1521, 'Module._compile', 14],
+    ]);
+  });
+
+  it('Node colours (greyed frames): a three-error cause chain with a message of several lines', () => {
+    const t = one('node-cause-chain-colour');
+    assert.deepEqual([t.exceptionClass, t.message], ['RangeError', 'could not start:\nport missing\n\n{"port": null}\nERROR in config']);
+    assert.deepEqual(t.causes.map((c) => [c.exceptionClass, c.message, c.relation]), [
+      ['SyntaxError', `Expected double-quoted property name in JSON at position 12`, 'cause'],
+      ['Error', 'settings unreadable', 'cause'],
+    ]);
+    assert.equal(t.frames.length, 8);
+    assert.ok(t.frames.every((f) => !f.rawFile.includes('\x1b') && !f.function.includes('\x1b')));
+  });
+});
+
+describe('log decorations', () => {
+  const parts = (line: string) => {
+    const d = stripLogDecorations(line);
+    return [d.text, d.source, d.record];
+  };
+
+  it('takes off transport prefixes and names the source', () => {
+    assert.deepEqual(parts('2024-05-01T12:00:00.123456789Z Traceback (most recent call last):'), ['Traceback (most recent call last):', '', 't']);
+    assert.deepEqual(parts('web-1  | KeyError: 1'), ['KeyError: 1', 'web-1', '']);
+    assert.deepEqual(parts('api_1 | 2024-05-01T12:00:00.5+02:00   File "/a.py", line 1, in f'), ['  File "/a.py", line 1, in f', 'api_1', 't']);
+    assert.deepEqual(parts('12:00:01 web.1  |     at f (/a.js:1:2)'), ['    at f (/a.js:1:2)', 'web.1', '']);
+    assert.deepEqual(parts('0|api      | TypeError: x'), ['TypeError: x', '0|api', '']);
+    assert.deepEqual(parts('[pod/web-7d9f/app] TypeError: x'), ['TypeError: x', 'pod/web-7d9f/app', '']);
+    assert.deepEqual(parts('May 01 12:00:01 host app[123]:   File "/a.py", line 1, in f'), ['  File "/a.py", line 1, in f', 'app[123]', 't']);
+  });
+
+  it("takes off a logger's timestamp and level, colour codes anywhere", () => {
+    assert.deepEqual(parts('2024-05-01 12:00:01,004 ERROR app.main: failed'), ['app.main: failed', '', 'tl']);
+    assert.deepEqual(parts('[2024-05-01 12:00:00 +0000] [12] [ERROR] Exception in worker process'), ['Exception in worker process', '', 'tl']);
+    assert.deepEqual(parts('\x1b[31mERROR\x1b[0m:    Exception in ASGI application'), ['Exception in ASGI application', '', 'l']);
+    assert.deepEqual(parts('ERROR:root:job failed'), ['job failed', '', 'l']);
+    assert.deepEqual(parts('[error]     at f (/a.js:1:2)'), ['    at f (/a.js:1:2)', '', 'l']);
+    assert.deepEqual(parts('  File \x1b[35m"/a.py"\x1b[0m, line \x1b[35m3\x1b[0m, in \x1b[35mf\x1b[0m'), ['  File "/a.py", line 3, in f', '', '']);
+  });
+
+  it('leaves what a message may hold', () => {
+    for (const line of ['ERROR: price must be positive', 'ERROR 1062 (23000): Duplicate entry', 'ERROR:  relation "x" does not exist', '{"loc": ["body"]}', 'user_a | admin']) {
+      assert.deepEqual(parts(line), [line, '', ''], line);
+    }
+  });
+});
+
+describe('real logs around a trace', () => {
+  const PY = ['Traceback (most recent call last):', '  File "/srv/app/a.py", line 3, in f', '    g()', '  File "/srv/app/a.py", line 7, in g', '    raise KeyError("x")', "KeyError: 'x'"];
+
+  it('docker logs -t and docker compose logs -t, through classify too', () => {
+    const stamped = PY.map((l, i) => `2024-05-01T12:00:00.${String(100000000 + i)}Z ${l}`);
+    for (const text of [stamped, stamped.map((l) => `web-1  | ${l}`)]) {
+      const [t] = extractTraces(text.join('\n'));
+      assert.deepEqual([t!.exceptionClass, t!.message, frames(t!)], ['KeyError', "'x'", [['/srv/app/a.py', 3, 'f'], ['/srv/app/a.py', 7, 'g']]]);
+      assert.equal(classifyLog(text.join('\n')).trace?.exceptionClass, 'KeyError');
+    }
+  });
+
+  it("a logger's next record ends the message; a message's own lines do not", () => {
+    const lines = ['2024-05-01 12:00:00,123 ERROR app: failed', ...PY, 'ERROR: the price must be positive', '', '{"field": "price"}', '2024-05-01 12:00:01,000 INFO app: next request', 'plain output'];
+    const [t] = extractTraces(lines.join('\n'));
+    assert.equal(t!.message, `'x'\nERROR: the price must be positive\n\n{"field": "price"}`);
+  });
+
+  it('access and JSON log lines inside a trace are skipped, also next to a chain separator', () => {
+    const text = [
+      'Traceback (most recent call last):',
+      'INFO:     127.0.0.1:5000 - "GET /health HTTP/1.1" 200 OK',
+      '  File "/srv/app/a.py", line 3, in f',
+      '{"level":"info","time":1714564800123,"msg":"request completed"}',
+      "KeyError: 'x'",
+      'GET /users/7 200 3.112 ms - 341',
+      '',
+      'The above exception was the direct cause of the following exception:',
+      '127.0.0.1 - - [01/May/2024:12:00:01 +0000] "GET / HTTP/1.1" 200 2',
+      '',
+      'Traceback (most recent call last):',
+      '  File "/srv/app/a.py", line 9, in h',
+      'LookupError: y',
+    ].join('\n');
+    const ts = extractTraces(text);
+    assert.equal(ts.length, 1);
+    assert.deepEqual([ts[0]!.exceptionClass, ts[0]!.causes.map((c) => [c.exceptionClass, c.relation, c.frames.length])], ['LookupError', [['KeyError', 'cause', 1]]]);
+    assert.ok(!ts[0]!.text.includes('GET'));
+  });
+
+  it('a bare `raise Boom()` names its class', () => {
+    const [t] = extractTraces(['Traceback (most recent call last):', '  File "/srv/app/a.py", line 3, in f', '    raise Boom()', '    ^^^^^^^^^^^^', 'Boom'].join('\n'));
+    assert.deepEqual([t!.exceptionClass, t!.message], ['Boom', '']);
+  });
+
+  it('a Node stack survives a foreign line before its first frame, and a per-line level prefix', () => {
+    const [a] = extractTraces(['TypeError: boom', 'GET /health 200 1.2 ms - 2', '    at f (/srv/a.js:1:2)', '    at g (/srv/a.js:3:4)'].join('\n'));
+    assert.deepEqual([a!.message, a!.frames.length], ['boom', 2]);
+    const [b] = extractTraces(['[error] TypeError: boom', '[error]     at f (/srv/a.js:1:2)', '[error]     at g (/srv/a.js:3:4)', '[info] listening'].join('\n'));
+    assert.deepEqual([b!.message, frames(b!)], ['boom', [['/srv/a.js', 1, 'f', 2], ['/srv/a.js', 3, 'g', 4]]]);
+  });
+
+  it('two traces interleaved are read apart by their source: compose services, PM2 processes, journal pids', () => {
+    const node = ['TypeError: boom', '    at f (/srv/a.js:1:2)', '    at g (/srv/a.js:3:4)'];
+    for (const [pa, pb] of [['web-1  | ', 'api-1  | '], ['0|api  | ', '1|api  | '], ['May 01 12:00:00 host app[12]: ', 'May 01 12:00:00 host app[13]: ']] as const) {
+      const lines: string[] = [];
+      for (let i = 0; i < Math.max(PY.length, node.length); i++) {
+        if (PY[i] !== undefined) lines.push(pa + PY[i]);
+        if (node[i] !== undefined) lines.push(pb + node[i]);
+      }
+      const found: Array<[string, string, number]> = [];
+      const s = new TraceScanner((f) => found.push([f.source, f.trace.exceptionClass, f.trace.frames.length]));
+      s.write(lines.join('\n'));
+      s.end();
+      const srcA = stripLogDecorations(pa + 'x').source;
+      const srcB = stripLogDecorations(pb + 'x').source;
+      assert.deepEqual(found.sort(), [[srcA, 'KeyError', 2], [srcB, 'TypeError', 2]].sort(), pa);
+    }
   });
 });

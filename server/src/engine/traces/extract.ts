@@ -2,7 +2,12 @@ import type { LogLine, Trace } from '../model';
 import type { ParserRegistry } from './registry';
 import { TraceScanner } from './scanner';
 
-/** Every trace in a block of log text, in order. Frames carry raw paths (`inWorkspace: false`). */
+/**
+ * Every trace in a block of log text, as pasted or captured: colour codes, `docker logs -t`
+ * timestamps, compose and other service prefixes are read through, and traces that two sources
+ * interleave are read apart. In the order they end (one source's traces in the order they
+ * appear). Frames carry raw paths (`inWorkspace: false`).
+ */
 export function extractTraces(text: string, registry?: ParserRegistry): Trace[] {
   const out: Trace[] = [];
   const scanner = new TraceScanner((f) => out.push(f.trace), registry);
