@@ -12,7 +12,7 @@ import { listWorkspaceFiles } from '../traces/pathmap';
 import { defaultExecutors, defaultPlanners, defaultValidator } from './defaults';
 import { planOne, type ViolationPlan } from './planOne';
 import { reloadApp } from './reload';
-import { shiftViolation } from './lineShift';
+import { shiftViolation, staleEvidence } from './lineShift';
 import type { FilePatch, Planner, RepairRecord, ValidationResult } from './types';
 import type { Validator } from './validator';
 import { workspaceReader } from './workspaceFiles';
@@ -161,8 +161,12 @@ export async function repairOnce(opts: RepairOnceOptions): Promise<RepairRunSumm
       timings: {},
     };
     const earlier = fixedBy.get(violation.scenarioId);
+    const stale = earlier ? [] : staleEvidence(found, appliedPatches);
     if (earlier) {
       record.reason = `fixed by ${earlier}, applied earlier in this run`;
+    } else if (stale.length) {
+      // Its trace tells of lines a fix of this run has changed: a plan from it could undo that fix.
+      record.reason = `not planned: its evidence is older than a fix applied earlier in this run, which changed ${stale.join(', ')}; the next smoke run shows whether it still fails`;
     } else {
       // Planned against the files as they are now, after any fix applied earlier in this run.
       const files = await listWorkspaceFiles(workspace);

@@ -43,3 +43,35 @@ export function shiftViolation(v: Violation, applied: FilePatch[]): Violation {
       : {}),
   };
 }
+
+/** Whether line `line` (1-based) of `before` is changed or removed in `after`. */
+export function lineChanged(before: string, after: string, line: number): boolean {
+  const { hunks } = structuredPatch('a', 'b', before, after, undefined, undefined, { context: 0 });
+  return hunks.some((h) => h.oldLines > 0 && line >= h.oldStart && line < h.oldStart + h.oldLines);
+}
+
+/**
+ * The places of a violation's evidence (its location and the workspace frames of its trace) that a
+ * fix applied since it was found has changed: there, the trace tells of code that is no longer
+ * there, and a plan made from it would answer a failure that may not happen any more. Lines are
+ * followed through the patches in order. Empty when the evidence still stands.
+ */
+export function staleEvidence(v: Violation, applied: FilePatch[]): string[] {
+  if (applied.length === 0) return [];
+  const places: SourceLocation[] = [];
+  if (v.location && (v.locationKind === 'frame' || v.locationKind === 'importer')) places.push(v.location);
+  for (const f of [...(v.trace?.frames ?? []), ...(v.trace?.causes.flatMap((c) => c.frames) ?? [])]) if (f.inWorkspace) places.push(f);
+  const out = new Set<string>();
+  for (const place of places) {
+    let line = place.line;
+    for (const p of applied) {
+      if (p.file !== place.file || p.before === null) continue;
+      if (lineChanged(p.before, p.after, line)) {
+        out.add(`${place.file}:${place.line}`);
+        break;
+      }
+      line = mapLine(p.before, p.after, line);
+    }
+  }
+  return [...out];
+}
