@@ -30,6 +30,8 @@ const manifestSchema = z.strictObject({
   style: z.string(),
   language: z.enum(['python', 'node']),
   framework: z.enum(['fastapi', 'flask', 'express']),
+  /** Whether an unhandled error's stack reaches the app's log (false: a handler logs one line, or nothing). */
+  logsStacks: z.boolean(),
   process: z.strictObject({ command: z.string(), env: z.record(z.string(), z.string()).default({}) }),
   scenarios: z.array(z.record(z.string(), z.unknown())).min(1),
   sites: z.array(siteSchema),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ScenarioResult, Trace } from '../../server/src/engine/model';
-import { assignTraces, GUARD_MS, type Attribution } from '../../server/src/engine/traces/assign';
+import { assignTraces, GUARD_MS, ownTrace, type Attribution } from '../../server/src/engine/traces/assign';
 import { describeViolation, innermostWorkspaceFrame } from '../../server/src/engine/violations';
 
 function result(id: string, status: number, startedAt: number, endedAt: number): ScenarioResult {
@@ -97,3 +97,15 @@ test('the violation message reads like the product documents it', () => {
   assert.equal(describeViolation({ ...r, status: 200, failures: ['expected total = 25, got 30'] }), 'POST /carts/{cart_id}/items → 200 (expected 201): expected total = 25, got 30');
 });
 
+
+test("of one request's traces, the one raised in the app's code wins over a logger's own", () => {
+  const at = (rawFile: string) => ({ file: rawFile, rawFile, line: 1, function: 'f', inWorkspace: false });
+  const real: Trace = { ...trace('TypeError', 'node'), frames: [at('/app/src/routes/orders.js'), at('/app/node_modules/express/lib/router/layer.js')] };
+  const synthetic: Trace = { ...trace('Error', 'node'), message: 'failed with status code 500', frames: [at('/app/node_modules/pino-http/logger.js')] };
+  assert.equal(ownTrace([real, synthetic]), real);
+  assert.equal(ownTrace([synthetic]), synthetic);
+  assert.equal(ownTrace([]), undefined);
+  const a = result('a', 500, 1000, 1010);
+  const got = assignTraces([a], [{ trace: real, time: 1005 }, { trace: synthetic, time: 1011 }], [a]);
+  assert.equal((got.get('a') as { trace: Trace }).trace, real);
+});

@@ -24,7 +24,7 @@ import type { RequestDecoration } from './smoke/decorate';
 import { describeProbe, healthProbe } from './smoke/health';
 import { chainKey, runScenario, runScenarios, waitForHealth, isHealthy } from './smoke/runner';
 import { bringUp, readWorkspaceFile, startupEvidence } from './startup';
-import { assignTraces, type TimedTrace } from './traces/assign';
+import { assignTraces, ownTrace, type TimedTrace } from './traces/assign';
 import { createPathMapper, listWorkspaceFiles, mapTrace, type PathMapper } from './traces/pathmap';
 import { extractTracesFromLines } from './traces';
 import { describeViolation, importerLocation, innermostWorkspaceFrame } from './violations';
@@ -284,10 +284,10 @@ async function explainFailures(input: ExplainInput): Promise<Violation[]> {
         });
         return;
       }
-      const found = extractTracesFromLines(own);
+      const found = ownTrace(extractTracesFromLines(own).map((t) => t.trace));
       excerpts.set(r.scenarioId, excerpt(own, again.startedAt - 50, again.endedAt + LOG_SLACK_MS));
-      if (found.length) {
-        traces.set(r.scenarioId, found[found.length - 1].trace);
+      if (found) {
+        traces.set(r.scenarioId, found);
         attribution.set(r.scenarioId, { how: 'rerun', note: 'run again alone (with the earlier steps of its chain), it failed the same way and logged this trace' });
       } else if (r.bodyTrace) useBody(r, 'run again alone, it logged no trace; the response body carried it');
       else attribution.set(r.scenarioId, { how: 'none', note: 'run again alone, it failed the same way and logged no trace' });

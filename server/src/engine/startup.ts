@@ -14,6 +14,7 @@ import {
 import type { Runtime } from './runtime';
 import { AppNotAnswering } from './smoke/health';
 import { extractTracesFromLines } from './traces';
+import { ownTrace } from './traces/assign';
 import type { PathMapper } from './traces/pathmap';
 import { mapTrace } from './traces/pathmap';
 import { importerLocation, innermostWorkspaceFrame } from './violations';
@@ -70,8 +71,7 @@ export interface StartupEvidence {
 
 /** The "app starts" result and violation for a failed start, with the last trace of its output. */
 export function startupEvidence(failure: AppStartFailure, mapper: PathMapper, runtimeName: string, workspace: string): StartupEvidence {
-  const found = extractTracesFromLines(failure.lines);
-  const raw: Trace | undefined = found[found.length - 1]?.trace;
+  const raw: Trace | undefined = ownTrace(extractTracesFromLines(failure.lines).map((f) => f.trace));
   const trace = raw ? mapTrace(raw, mapper) : undefined;
   const logText = tail(failure.lines);
   const c: Classification = trace

@@ -1,4 +1,5 @@
 import type { ScenarioResult, Trace } from '../model';
+import { isLibraryPath } from './pathmap';
 
 export interface TimedTrace {
   trace: Trace;
@@ -43,9 +44,20 @@ export function assignTraces(failing: readonly ScenarioResult[], traces: readonl
       continue;
     }
     const shared = mine.some((t) => othersNear(requests, r, t, near));
-    out.set(r.scenarioId, shared ? { how: 'ambiguous', near: mine.length } : { how: 'window', trace: mine[mine.length - 1].trace });
+    out.set(r.scenarioId, shared ? { how: 'ambiguous', near: mine.length } : { how: 'window', trace: ownTrace(mine.map((t) => t.trace))! });
   }
   return out;
+}
+
+/**
+ * Of the traces one request logged, the one that tells what failed: the last with a frame in the
+ * app's own code. Loggers add their own: pino-http logs a made-up "failed with status code 500"
+ * error, raised in its own code, after the handler's real one.
+ */
+export function ownTrace(traces: readonly Trace[]): Trace | undefined {
+  const own = (t: Trace) => [...t.frames, ...t.causes.flatMap((c) => c.frames)].some((f) => !isLibraryPath(f.rawFile));
+  for (let i = traces.length - 1; i >= 0; i--) if (own(traces[i])) return traces[i];
+  return traces[traces.length - 1];
 }
 
 /** Traces logged within [from, to], from a list sorted by time. */

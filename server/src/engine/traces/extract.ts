@@ -1,5 +1,7 @@
 import type { LogLine, Trace } from '../model';
 import type { ParserRegistry } from './registry';
+import { stripLogDecorations } from './decorations';
+import { jsonTexts, STACK_KEY } from './json';
 import { TraceScanner } from './scanner';
 
 /**
@@ -37,6 +39,11 @@ export function extractTracesFromLines(
       scanners.set(key, s);
     }
     const text = typeof l.text === 'string' ? l.text : '';
+    const inRecord = jsonRecordTrace(text);
+    if (inRecord) {
+      out.push({ trace: inRecord, time: l.time, seq: seq++ });
+      continue;
+    }
     // A log line may itself hold several lines (a runtime that does not split them).
     if (text.includes('\n')) for (const part of text.split('\n')) s.writeLine(part, l.time);
     else s.writeLine(text, l.time);
@@ -44,4 +51,25 @@ export function extractTracesFromLines(
   for (const s of scanners.values()) s.end();
   out.sort((a, b) => (a.time - b.time) || (a.seq - b.seq));
   return out.map(({ trace, time }) => ({ trace, time }));
+}
+
+/** Quick test before parsing: a JSON record with an escaped newline in it. */
+const JSON_RECORD = /^\{.*\\n.*\}\s*$/;
+/** Longest log line read as a JSON record. */
+const MAX_RECORD_CHARS = 1024 * 1024;
+
+/**
+ * The trace a JSON logger's record carries (`{"level":"error","exc_info":"Traceback ...\n  File ..."}`,
+ * pino's `{"err":{"type":"TypeError","stack":"TypeError: ...\n    at ..."}}`), or undefined.
+ */
+function jsonRecordTrace(line: string): Trace | undefined {
+  if (line.length > MAX_RECORD_CHARS || line.indexOf('{') < 0 || line.indexOf('\\n') < 0) return undefined;
+  const record = stripLogDecorations(line).text.trim();
+  if (!JSON_RECORD.test(record) || !STACK_KEY.test(record)) return undefined;
+  for (const text of jsonTexts(record)) {
+    if (!text.includes('\n')) continue;
+    const found = extractTraces(text).filter((t) => t.frames.length > 0);
+    if (found.length) return found[found.length - 1];
+  }
+  return undefined;
 }
