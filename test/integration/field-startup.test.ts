@@ -18,6 +18,10 @@ interface StartupCase {
   title: string;
   /** Run in Docker (its compose file; `restart` policies as written there) instead of as a process. */
   docker?: boolean;
+  /** Docker: the fix changes what the image copies, so the tool may rebuild it (`app.docker.rebuild`). */
+  rebuild?: boolean;
+  /** Further edits that make the planted line matter (a use of what it imports). */
+  alsoReplace?: [string, string];
   app: string;
   file: string;
   /** Inserted as line `at` (0-based) of `file`. */
@@ -27,8 +31,8 @@ interface StartupCase {
   message: RegExp;
   failureType: string;
   strategy: string;
-  /** Whether `repair --once` should fix it with the rules alone. */
-  repairable?: { operation: string };
+  /** Whether `repair --once` should fix it with the rules alone, and the file the fix writes. */
+  repairable?: { operation: string; writes?: string; adds?: RegExp };
 }
 
 const CASES: StartupCase[] = [
@@ -108,6 +112,39 @@ const CASES: StartupCase[] = [
   },
 ];
 
+CASES.push(
+  {
+    title: 'in a container that exits: a package the code uses is missing from requirements.txt',
+    docker: true,
+    rebuild: true,
+    app: 'fastapi-heroes',
+    file: 'app/main.py',
+    line: 'import yaml',
+    at: 0,
+    alsoReplace: ['return {"message": "Hello Bigger Applications!"}', "return yaml.safe_load('message: Hello Bigger Applications!')"],
+    exceptionClass: 'ModuleNotFoundError',
+    message: /No module named 'yaml'/,
+    failureType: 'RUNTIME',
+    strategy: 'DEPENDENCY',
+    repairable: { operation: 'add_dependency', writes: 'requirements.txt', adds: /^PyYAML\b/im },
+  },
+  {
+    title: 'in a container that exits: a package the code requires is missing from package.json',
+    docker: true,
+    rebuild: true,
+    app: 'express4-bookmarks',
+    file: 'routes/tags.js',
+    line: "var pluralize = require('pluralize');",
+    at: 3,
+    alsoReplace: ["  res.json({ tag: req.params.name, bookmarks: rows });", "  res.json({ tag: req.params.name, label: pluralize(req.params.name), bookmarks: rows });"],
+    exceptionClass: 'Error',
+    message: /Cannot find module 'pluralize'/,
+    failureType: 'RUNTIME',
+    strategy: 'DEPENDENCY',
+    repairable: { operation: 'add_dependency', writes: 'package.json', adds: /"pluralize": "/ },
+  },
+);
+
 const HEALTH_TIMEOUT_MS = 20_000;
 
 for (const c of CASES) {
@@ -117,13 +154,18 @@ for (const c of CASES) {
 
     test('is the "app starts" violation, with its trace, classified and located, soon after the exit', async () => {
       if (c.docker) ensureFieldImages();
-      ws = copyFieldApp(c.app, { port: await freePort(), config: { smoke: { concurrency: 8 } }, docker: c.docker });
+      ws = copyFieldApp(c.app, { port: await freePort(), config: { smoke: { concurrency: 8 } }, docker: c.docker, rebuild: c.rebuild });
       const yamlFile = path.join(ws.dir, 'smoke-repair.yaml');
       writeFileSync(yamlFile, readFileSync(yamlFile, 'utf8').replace(/^app:\n/m, `app:\n  healthTimeoutMs: ${HEALTH_TIMEOUT_MS}\n`));
       const file = path.join(ws.dir, c.file);
       const lines = readFileSync(file, 'utf8').split('\n');
       lines.splice(c.at, 0, c.line);
-      writeFileSync(file, lines.join('\n'));
+      let text = lines.join('\n');
+      if (c.alsoReplace) {
+        assert.ok(text.includes(c.alsoReplace[0]), `${c.file} holds ${c.alsoReplace[0]}`);
+        text = text.replace(c.alsoReplace[0], c.alsoReplace[1]);
+      }
+      writeFileSync(file, text);
       if (c.docker) ws.up();
 
       const report = await runSmoke({ workspace: ws.dir });
@@ -141,8 +183,10 @@ for (const c of CASES) {
       assert.equal(v.strategy, c.strategy, v.signals.join('; '));
       assert.equal(v.attribution, 'startup');
       assert.deepEqual([v.location?.file, v.location?.line], [c.file, c.at + 1], `located on the planted line: ${JSON.stringify(v.trace.frames.slice(0, 5))}`);
-      // Process start-up is about a second here; the wait must end with the exit, not the time-out.
-      assert.ok(report.durationMs < 8000, `the run took ${report.durationMs} ms (health time-out ${HEALTH_TIMEOUT_MS} ms)`);
+      // The wait ends with the exit, not the time-out: the run is over within 2 s of the app's exit.
+      const afterExit = report.startedAt + report.durationMs - v.window.endedAt;
+      assert.ok(afterExit >= 0 && afterExit < 2000, `the run ended ${afterExit} ms after the app exited (health time-out ${HEALTH_TIMEOUT_MS} ms)`);
+      assert.ok(report.durationMs < HEALTH_TIMEOUT_MS, `the run took ${report.durationMs} ms`);
     });
 
     if (c.repairable) {
@@ -153,7 +197,8 @@ for (const c of CASES) {
         assert.equal(rec.plan?.operations[0]?.type, c.repairable!.operation, JSON.stringify(rec.plan ?? rec.noPlan));
         assert.equal(rec.validation?.status, 'passed', JSON.stringify(rec.validation?.steps));
         assert.equal(rec.applied, true);
-        assert.ok(!readFileSync(path.join(ws!.dir, c.file), 'utf8').includes(c.line), 'the planted line is gone');
+        if (c.repairable!.writes) assert.match(readFileSync(path.join(ws!.dir, c.repairable!.writes), 'utf8'), c.repairable!.adds!);
+        else assert.ok(!readFileSync(path.join(ws!.dir, c.file), 'utf8').includes(c.line), 'the planted line is gone');
         assert.equal(summary.passRateAfter, 1, `every scenario passes once the app starts (${summary.passedAfter}/${summary.total})`);
       });
     }

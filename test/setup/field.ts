@@ -12,6 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 
+/** The local base images the field apps' Dockerfiles build on (scripts/setup-docker.sh). */
+const PYTHON_BASE = 'smoke-repair/python-base:1';
+const NODE_BASE = 'smoke-repair/node-base:1';
+
 export const FIELD_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'field');
 const REPO_ROOT = path.resolve(FIELD_ROOT, '..', '..');
 
@@ -107,6 +111,11 @@ export interface FieldCopyOptions {
   port: number;
   /** Run it in Docker (its compose file, own project, the field image) instead of as a process. */
   docker?: boolean;
+  /**
+   * Docker: let the tool rebuild the image (`app.docker.rebuild`), on an image tag of the copy's own
+   * so the shared field image stays as it is.
+   */
+  rebuild?: boolean;
   /** Site ids to plant a fault at (default none). */
   plant?: string[];
   /** Extra top-level keys of smoke-repair.yaml (e.g. `smoke`). */
@@ -145,8 +154,15 @@ export function copyFieldApp(name: string, options: FieldCopyOptions): FieldWork
     s.replaceAll('{python}', app.language === 'python' ? fieldPython() : 'python3').replaceAll('{port}', String(options.port)).replaceAll('{data}', data);
   const scenarios = options.scenarios ? app.scenarios.filter((s) => options.scenarios!.includes(String(s.name))) : app.scenarios;
   const project = `field-${name}-${options.port}`;
+  const ownImage = `field/${name}-copy:${options.port}`;
   const runtime = options.docker
-    ? { docker: { project, service: composeService(dir) } }
+    ? {
+        docker: {
+          project,
+          service: composeService(dir),
+          ...(options.rebuild ? { rebuild: true, buildArgs: { BASE: app.language === 'python' ? PYTHON_BASE : NODE_BASE } } : {}),
+        },
+      }
     : { process: { command: fill(app.process.command), env: Object.fromEntries(Object.entries(app.process.env).map(([k, v]) => [k, fill(v)])) } };
   const config = {
     app: { baseUrl: `http://127.0.0.1:${options.port}`, ...runtime },
@@ -157,7 +173,13 @@ export function copyFieldApp(name: string, options: FieldCopyOptions): FieldWork
   if (options.docker) {
     // The copy's own project and port; the image is the one `setup-docker.sh field` built.
     const composeFile = path.join(dir, 'docker-compose.yml');
-    writeFileSync(composeFile, readFileSync(composeFile, 'utf8').replace(/PORT: "\d+"/, `PORT: "${options.port}"`));
+    let compose = readFileSync(composeFile, 'utf8').replace(/PORT: "\d+"/, `PORT: "${options.port}"`);
+    if (options.rebuild) {
+      const shared = /^\s+image: (\S+)/m.exec(compose)![1];
+      execFileSync('docker', ['tag', shared, ownImage], { stdio: 'ignore' });
+      compose = compose.replace(/^(\s+image: )\S+/m, `$1${ownImage}`);
+    }
+    writeFileSync(composeFile, compose);
   }
   const compose = (...args: string[]) =>
     execFileSync('docker-compose', ['-p', project, '-f', path.join(dir, 'docker-compose.yml'), ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
@@ -174,6 +196,13 @@ export function copyFieldApp(name: string, options: FieldCopyOptions): FieldWork
           compose('down', '--remove-orphans', '-t', '2');
         } catch {
           /* nothing was started */
+        }
+        if (options.rebuild) {
+          try {
+            execFileSync('docker', ['image', 'rm', '-f', ownImage], { stdio: 'ignore' });
+          } catch {
+            /* already gone */
+          }
         }
       }
       rmSync(dir, { recursive: true, force: true });

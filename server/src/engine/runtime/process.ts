@@ -46,7 +46,7 @@ export class ProcessRuntime implements Runtime {
   readonly kind = 'process' as const;
   private child: ChildProcess | undefined;
   private readonly lines: LogLine[] = [];
-  private exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  private exited: { code: number | null; signal: NodeJS.Signals | null; at: number } | undefined;
   /** Settles when the child has exited and its output streams are drained. */
   private closed: Promise<void> | undefined;
   private startedAt = 0;
@@ -109,11 +109,11 @@ export class ProcessRuntime implements Runtime {
     this.capture(child.stderr!, 'stderr');
     this.closed = new Promise((resolve) => child.once('close', () => resolve()));
     child.on('exit', (code, signal) => {
-      this.exited = { code, signal };
+      this.exited = { code, signal, at: Date.now() };
     });
     child.on('error', (err) => {
       this.push('stderr', `failed to start: ${err.message}`);
-      this.exited = { code: null, signal: null };
+      this.exited = { code: null, signal: null, at: Date.now() };
     });
   }
 
@@ -144,7 +144,7 @@ export class ProcessRuntime implements Runtime {
             'Its output is in the "app starts" failure; fix what it reports, then run again.',
             this.linesSince(this.startedAt),
             how,
-            { startedAt: this.startedAt, endedAt: Date.now() },
+            { startedAt: this.startedAt, endedAt: this.exited.at },
           ),
         );
       });
