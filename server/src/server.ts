@@ -141,6 +141,7 @@ const runner = new SmokeRunner(
     started: (params) => void connection.sendNotification(RunStartedNotification.method, params),
     finished: (params) => void connection.sendNotification(RunFinishedNotification.method, params),
     showError: (message) => void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Error, message }),
+    showWarning: (message) => void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message }),
     log,
     openText,
     configAccepted: (configUri) => {

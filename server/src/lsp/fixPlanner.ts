@@ -2,7 +2,7 @@ import { loadConfig } from '../engine/config';
 import type { SmokeConfig } from '../engine/config/schema';
 import { silentProgress, type SmokeReport, type Violation } from '../engine/model';
 import { defaultExecutors, defaultPlanners, defaultValidator } from '../engine/repair/defaults';
-import { shiftViolation } from '../engine/repair/lineShift';
+import { shiftViolation, staleEvidence } from '../engine/repair/lineShift';
 import { planOne } from '../engine/repair/planOne';
 import type { FilePatch, Planner, ValidationResult } from '../engine/repair/types';
 import type { Validator } from '../engine/repair/validator';
@@ -36,6 +36,18 @@ interface FolderState {
   controller: AbortController;
   /** Patches applied since the run, so later violations' lines are moved through them. */
   applied: FilePatch[];
+}
+
+/**
+ * Why no fix is planned for a violation: the app runs another folder's code (nothing written here
+ * would reach it), or a fix applied since the run changed the lines its trace tells of (a plan from
+ * that trace could undo the fix; the next run shows whether it still fails).
+ */
+function refusal(state: FolderState, v: Violation): string | undefined {
+  if (state.report.foreignApp) return `no fix: ${state.report.foreignApp}`;
+  const stale = staleEvidence(v, state.applied);
+  if (stale.length) return `no plan: a fix applied since this run changed ${stale.join(', ')}, where its trace runs; run smoke again to see whether it still fails`;
+  return undefined;
 }
 
 /**
@@ -122,6 +134,11 @@ export class BackgroundPlanner {
       for (const [i, found] of violations.entries()) {
         if (signal.aborted) break;
         progress?.report(`Planning fixes ${i + 1}/${violations.length}`, Math.round((i / violations.length) * 100));
+        const refused = refusal(state, found);
+        if (refused) {
+          this.host.cache.set({ state: 'none', folderUri: folder.uri, violationId: found.id, reason: refused });
+          continue;
+        }
         const entry = await this.planViolation(state, config, shiftViolation(found, state.applied), planners, validator, { files, read }, signal);
         if (signal.aborted) break;
         this.host.cache.set(entry);

@@ -32,6 +32,8 @@ export interface RunnerHost {
   started(params: RunStartedNotification.Params): void;
   finished(params: RunFinishedNotification.Params): void;
   showError(message: string): void;
+  /** A warning the run went on after (a log source that stopped, an app running another folder's code). */
+  showWarning?(message: string): void;
   log(message: string): void;
   /** Text of an open editor buffer, by absolute path. */
   openText(absolutePath: string): string | undefined;
@@ -154,6 +156,10 @@ export class SmokeRunner {
       const results = buildFolderResults(report, { folderPath: folder.path, folderUri: folder.uri, configPath, lines });
       this.host.store.replace(runOwner(folder.uri), results.diagnostics);
       this.host.log(`${folder.path}: ${report.passed}/${report.total} passed, ${report.violations.length} violation(s) in ${Math.round(report.durationMs)} ms`);
+      for (const w of report.warnings ?? []) {
+        this.host.log(`${folder.path}: warning: ${w}`);
+        this.host.showWarning?.(`Smoke Repair: ${w}`);
+      }
       return { ok: true, finished: results.finished, violations: report.violations.length };
     } catch (err) {
       return { ok: false, error: this.explain(err, folder, configPath, configUri, signal) };
