@@ -138,9 +138,10 @@ describe('id naming styles and where the new id is in the response', () => {
 
   for (const [param, variable] of [
     ['hero_id', 'hero_id'],
-    ['heroId', 'hero_id'],
+    // The document's own name stays (paths read as written); a bare `id` is named for the resource.
+    ['heroId', 'heroId'],
     ['id', 'hero_id'],
-    ['HeroID', 'hero_id'],
+    ['HeroID', 'HeroID'],
   ] as const) {
     test(`{${param}} under /heroes/ is filled from POST /heroes/`, () => {
       const d = styled(param, { id: { type: 'integer' }, name: { type: 'string' } });
@@ -315,9 +316,9 @@ describe('Swagger 2.0 (swagger-jsdoc for an Express + Mongoose app)', () => {
     const create = byOp(d.scenarios, 'POST /bookmarks');
     assert.equal(create.request.path, '/api/bookmarks');
     assert.deepEqual(create.request.body, { url: 'https://example.com/', title: 'smoke-title' });
-    assert.deepEqual(create.save, { bookmark_id: '_id' });
+    assert.deepEqual(create.save, { bookmarkId: '_id' });
     assert.deepEqual(create.expectStatus, [201]);
-    assert.deepEqual(chainOf(d.scenarios, create.chain), ['POST /api/bookmarks', 'GET /api/bookmarks/{bookmark_id}', 'PUT /api/bookmarks/{bookmark_id}', 'DELETE /api/bookmarks/{bookmark_id}']);
+    assert.deepEqual(chainOf(d.scenarios, create.chain), ['POST /api/bookmarks', 'GET /api/bookmarks/{bookmarkId}', 'PUT /api/bookmarks/{bookmarkId}', 'DELETE /api/bookmarks/{bookmarkId}']);
     assert.deepEqual(d.operations.find((o) => o.scenarioId === create.id)!.credentialAt, [{ in: 'header', name: 'authorization' }]);
     // Sources point into the 2.0 text as written.
     const text = readFileSync(path.join(dir, 'bookmarks_swagger2.yaml'), 'utf8').split('\n');

@@ -341,7 +341,8 @@ export function deriveScenarios(doc: OpenApiDocument, options: DeriveOptions = {
     const bases = new Set(singulars(resource));
     if (specific && idBase(itemParam)) bases.add(idBase(itemParam)!);
     if (o.response.refName) bases.add(snake(modelBase(o.response.refName)));
-    let variable = specific ? snake(itemParam) : `${singulars(resource)[0]}_id`;
+    // The item route's own name for the id (`{heroId}` stays `heroId`), so paths read as documented.
+    let variable = specific ? (IDENTIFIER.test(itemParam) ? itemParam : snake(itemParam)) : `${singulars(resource)[0]}_id`;
     if (producers.has(variable)) {
       const parent = [...o.segs].reverse().find((s, i) => i > 0 && !isParam(s));
       const base = parent ? `${singulars(parent)[0]}_${variable}` : variable;
@@ -420,7 +421,7 @@ export function deriveScenarios(doc: OpenApiDocument, options: DeriveOptions = {
     for (const p of o.params.filter((x) => x.in === 'path')) {
       const producer = producerForPath(o, p.name, others);
       if (producer) {
-        const keep = snake(p.name) !== producer.variable && !isGenericId(p.name) && /^[A-Za-z_]\w*$/.test(p.name) && !live.has(p.name);
+        const keep = p.name !== producer.variable && !isGenericId(p.name) && IDENTIFIER.test(p.name) && !live.has(p.name);
         if (keep) {
           aliasOf.set(p.name, producer.variable!);
           if (!aliases.has(producer)) aliases.set(producer, new Set());
@@ -613,6 +614,9 @@ export function deriveScenarios(doc: OpenApiDocument, options: DeriveOptions = {
   const excluded = outcomes.filter((u) => u.excluded).map((u) => `${u.method} ${u.path}`);
   return { scenarios, unsatisfied, excluded, operations: outcomes };
 }
+
+/** A name that can stand as a variable in a path template. */
+const IDENTIFIER = /^[A-Za-z_]\w*$/;
 
 function firstExample(examples: unknown, resolve: (s: unknown) => JsonSchema): unknown {
   if (!examples || typeof examples !== 'object') return undefined;
