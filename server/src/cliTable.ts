@@ -14,7 +14,7 @@ export function formatSmokeTable(report: SmokeReport, opts: { color: boolean }):
     s.ok ? 'pass' : s.skipped ? 'skip' : 'FAIL',
     s.method,
     s.path,
-    String(s.expectedStatus),
+    s.expectedStatus ? String(s.expectedStatus) : 'up',
     s.status ? String(s.status) : s.errorCode ?? '-',
     s.skipped ? '-' : s.durationMs.toFixed(0),
     s.name,

@@ -182,6 +182,7 @@ for (const c of CASES) {
       assert.equal(v.failureType, c.failureType, v.signals.join('; '));
       assert.equal(v.strategy, c.strategy, v.signals.join('; '));
       assert.equal(v.attribution, 'startup');
+      assert.equal(v.traceSource, c.docker ? 'container' : 'process');
       assert.deepEqual([v.location?.file, v.location?.line], [c.file, c.at + 1], `located on the planted line: ${JSON.stringify(v.trace.frames.slice(0, 5))}`);
       // The wait ends with the exit, not the time-out: the run is over within 2 s of the app's exit.
       const afterExit = report.startedAt + report.durationMs - v.window.endedAt;

@@ -88,7 +88,7 @@ export async function runSmoke(opts: RunSmokeOptions): Promise<SmokeReport> {
       if (!(err instanceof AppStartFailure) || !runtime) throw err;
       progress.report(`The app did not start: ${err.how}`, 0.5);
       const mapper = await workspaceMapper(workspace, runtime, config);
-      const { result, violation } = startupEvidence(err, mapper, runtime.describe(), workspace);
+      const { result, violation } = startupEvidence(err, mapper, runtime, workspace);
       progress.report('0/1 passed: the app did not start, so no scenario ran', 1);
       return {
         workspace,

@@ -70,7 +70,8 @@ export interface StartupEvidence {
 }
 
 /** The "app starts" result and violation for a failed start, with the last trace of its output. */
-export function startupEvidence(failure: AppStartFailure, mapper: PathMapper, runtimeName: string, workspace: string): StartupEvidence {
+export function startupEvidence(failure: AppStartFailure, mapper: PathMapper, runtime: Pick<Runtime, 'describe' | 'kind'>, workspace: string): StartupEvidence {
+  const runtimeName = runtime.describe();
   const raw: Trace | undefined = ownTrace(extractTracesFromLines(failure.lines).map((f) => f.trace));
   const trace = raw ? mapTrace(raw, mapper) : undefined;
   const logText = tail(failure.lines);
@@ -118,6 +119,7 @@ export function startupEvidence(failure: AppStartFailure, mapper: PathMapper, ru
     // The output of one start belongs to that start alone.
     pinned: Boolean(trace),
     attribution: trace ? 'startup' : 'none',
+    ...(trace ? { traceSource: runtime.kind === 'docker' ? ('container' as const) : ('process' as const) } : {}),
     request: { method: 'START', path: runtimeName },
     response: { status: 0, bodyExcerpt: '' },
     window: failure.window,
