@@ -256,8 +256,8 @@ export namespace FixDetailsRequest {
     patchPolicy: wireDecisionSchema.optional(),
     validation: z
       .object({
-        status: z.enum(['passed', 'failed', 'skipped']),
-        steps: z.array(z.object({ name: z.string(), status: z.enum(['passed', 'failed', 'skipped']), output: z.string(), durationMs: z.number() })),
+        status: z.enum(['passed', 'checked', 'failed', 'skipped']),
+        steps: z.array(z.object({ name: z.string(), status: z.enum(['passed', 'failed', 'skipped']), summary: z.string().optional(), output: z.string(), durationMs: z.number() })),
       })
       .optional(),
     /** The changed files: workspace-relative path, file URI, and the `smoke-repair-patched:` URI of the text after the patch. */

@@ -165,7 +165,11 @@ describe('helpers', () => {
       overallStatus(
         ([['apply', apply], ['parse', parse], ['checks', checks], ['scenarios', scenarios]] as const).map(([name, status]) => ({ name, status: status as 'passed', output: '', durationMs: 0 })),
       );
-    assert.equal(s('passed', 'passed'), 'passed');
+    // Applied and parsed, but the scenarios did not run: checked, never "validated".
+    assert.equal(s('passed', 'passed'), 'checked');
+    assert.equal(s('passed', 'passed', 'passed'), 'checked');
+    assert.equal(s('passed', 'passed', 'skipped', 'passed'), 'passed');
+    assert.equal(s('passed', 'passed', 'passed', 'passed'), 'passed');
     assert.equal(s('passed', 'passed', 'passed', 'failed'), 'failed');
     assert.equal(s('failed', 'skipped'), 'failed');
     assert.equal(s('passed', 'skipped'), 'skipped');

@@ -1,6 +1,7 @@
 import type { Operation } from '../engine/plan/schema';
 import type { ViolationPlan } from '../engine/repair/planOne';
 import type { ValidationResult } from '../engine/repair/types';
+import { validationReason } from '../engine/validate';
 import type { FixStatus } from '../protocol';
 
 /**
@@ -100,19 +101,13 @@ export function planSummary(operations: readonly Operation[]): string {
 /** safe: both decisions safe and validation passed; review: validated but needs a person; unvalidated otherwise. */
 export function fixStatus(planned: ReadyFix['planned'], validation: ValidationResult | undefined): FixStatus {
   if (!validation) return { kind: 'unvalidated', text: 'not validated: no validator ran' };
-  if (validation.status !== 'passed') {
-    const failed = validation.steps.find((s) => s.status === 'failed');
-    const why = failed ? `${failed.name} ${firstLine(failed.output) || 'failed'}` : `validation ${validation.status}`;
-    return { kind: 'unvalidated', text: `not validated: ${why}` };
-  }
+  // Applies and parses, but the patched app was not run: a person decides, never fix-all.
+  if (validation.status === 'checked') return { kind: 'review', text: 'checked (not run), needs review' };
+  if (validation.status !== 'passed') return { kind: 'unvalidated', text: `not validated: ${validationReason(validation)}` };
   const safe = planned.planPolicy.label === 'safe' && planned.patchPolicy.label === 'safe';
   return safe ? { kind: 'safe', text: 'safe, validated' } : { kind: 'review', text: 'needs review' };
 }
 
-function firstLine(text: string): string {
-  const line = text.split('\n').find((l) => l.trim() !== '') ?? '';
-  return line.length > 80 ? `${line.slice(0, 77)}…` : line;
-}
 
 /** `Preview fix: add python-slugify to requirements.txt (safe, validated)` */
 export function fixTitle(verb: 'Preview fix' | 'Apply fix', fix: Pick<ReadyFix, 'summary' | 'status'>): string {

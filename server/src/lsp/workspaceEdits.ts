@@ -69,6 +69,11 @@ export function changesToWorkspaceEdit(
   opts: { annotation?: ChangeAnnotation; wholeText?: boolean } = {},
 ): { ok: true; edit: WorkspaceEdit } | { ok: false; message: string } {
   const annotate = opts.annotation && caps.changeAnnotations && caps.documentChanges;
+  // Without change annotations the editor would apply the edit at once: a fix that needs a person's
+  // yes is then refused here, and applied from its preview (which asks first).
+  if (opts.annotation && !annotate) {
+    return { ok: false, message: 'this fix needs review, and this editor cannot ask for a confirmation before an edit: open "Preview fix" and apply it from there' };
+  }
   const documentChanges: Array<TextDocumentEdit | CreateFile | DeleteFile> = [];
   const plain: Record<string, TextEdit[]> = {};
   const mark = <T extends TextEdit>(e: T): T | AnnotatedTextEdit => (annotate ? { ...e, annotationId: REVIEW_ANNOTATION } : e);

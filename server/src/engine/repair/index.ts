@@ -9,6 +9,7 @@ import type { ExecutorMap } from '../patch/registry';
 import { writeRecord } from '../records';
 import { runSmoke } from '../run';
 import { listWorkspaceFiles } from '../traces/pathmap';
+import { validationReason } from '../validate';
 import { defaultExecutors, defaultPlanners, defaultValidator } from './defaults';
 import { planOne, type ViolationPlan } from './planOne';
 import { reloadApp } from './reload';
@@ -119,11 +120,6 @@ export function violationSummary(v: Violation): RepairRecord['violation'] {
   };
 }
 
-function validationSummary(v: ValidationResult): string {
-  const failed = v.steps.filter((s) => s.status === 'failed').map((s) => `${s.name}: ${s.output.split('\n')[0]}`);
-  return failed.length ? failed.join('; ') : v.steps.map((s) => `${s.name} ${s.status}`).join(', ');
-}
-
 /** One pass of the repair loop. Throws ConfigError / EnvironmentError like runSmoke. */
 export async function repairOnce(opts: RepairOnceOptions): Promise<RepairRunSummary> {
   const workspace = path.resolve(opts.workspace);
@@ -196,7 +192,8 @@ export async function repairOnce(opts: RepairOnceOptions): Promise<RepairRunSumm
         }
         const label = planned.patchPolicy.label === 'safe' && planned.planPolicy?.label === 'safe' ? 'safe' : 'needs-review';
         if (!validation) record.reason = 'not validated (no validator is available): no validation, no apply';
-        else if (validation.status !== 'passed') record.reason = `validation ${validation.status}: ${validationSummary(validation)}`;
+        else if (validation.status === 'checked') record.reason = `checked (not run): ${validationReason(validation)}; not applied without a person's yes`;
+        else if (validation.status !== 'passed') record.reason = `validation ${validation.status}: ${validationReason(validation)}`;
         else if (label !== 'safe') record.reason = `needs review (danger score ${planned.patchPolicy.dangerScore}): not applied without a person's yes`;
         else if (opts.apply === 'none') record.reason = 'dry run: safe and validated, would be applied';
         else {

@@ -145,14 +145,23 @@ export type StepStatus = 'passed' | 'failed' | 'skipped';
 export interface ValidationStep {
   name: 'apply' | 'parse' | 'checks' | 'scenarios';
   status: StepStatus;
+  /** Why it failed or was skipped, in one sentence (`the violation's scenario still fails`). */
+  summary?: string;
   /** What ran and what it printed (bounded). */
   output: string;
   durationMs: number;
 }
 
+/**
+ * passed: the patch applies, parses, passes the checks, and the failing scenario passed against the
+ * patched app with nothing regressed. checked: it applies, parses and passes the checks, but the
+ * scenarios were not run ("checked (not run)": never applied as validated). failed: a step failed.
+ * skipped: it could not be checked at all.
+ */
+export type ValidationStatus = 'passed' | 'checked' | 'failed' | 'skipped';
+
 export interface ValidationResult {
-  /** passed only when no step failed and the patch applied; skipped steps are named in `steps`. */
-  status: StepStatus;
+  status: ValidationStatus;
   steps: ValidationStep[];
   /** Scenario ids that failed before and pass in the sandbox; and any that passed before and fail now. */
   fixed: string[];

@@ -92,7 +92,7 @@ export async function validatePatch(input: ValidatePatchInput): Promise<Validati
           const r = await runScenarioStep({ workspace, config: input.config, validation, report: input.report, violation: input.violation, sandbox, signal: input.signal, progress });
           fixed = r.fixed;
           regressed = r.regressed;
-          return { status: r.status, output: r.output };
+          return { status: r.status, output: r.output, summary: r.summary };
         });
         steps.push(scenarios);
       }
@@ -105,9 +105,25 @@ export async function validatePatch(input: ValidatePatchInput): Promise<Validati
   return { status: overallStatus(steps), steps, fixed, regressed };
 }
 
-/** failed when a step failed; passed when apply and parse passed and nothing failed; otherwise skipped (not validated). */
+/**
+ * failed when a step failed; passed when the patch applied and parsed and the scenarios ran and
+ * passed; checked when it applied and parsed but the scenarios did not run; otherwise skipped.
+ */
 export function overallStatus(steps: ValidationStep[]): ValidationResult['status'] {
   if (steps.some((s) => s.status === 'failed')) return 'failed';
   const of = (name: ValidationStep['name']) => steps.find((s) => s.name === name)?.status;
-  return of('apply') === 'passed' && of('parse') === 'passed' ? 'passed' : 'skipped';
+  if (of('apply') !== 'passed' || of('parse') !== 'passed') return 'skipped';
+  return of('scenarios') === 'passed' ? 'passed' : 'checked';
+}
+
+/** Why a validation did not pass, in one line: the failed (or skipped) step and its reason. */
+export function validationReason(v: ValidationResult): string {
+  const step =
+    v.steps.find((s) => s.status === 'failed') ??
+    // Checked, not run: what kept the scenarios from running.
+    (v.status === 'checked' ? v.steps.find((s) => s.name === 'scenarios') : undefined) ??
+    (v.status !== 'passed' ? v.steps.find((s) => s.status === 'skipped') : undefined);
+  if (!step) return `validation ${v.status}`;
+  const why = step.summary ?? step.output.split('\n').find((l) => l.trim() !== '')?.trim() ?? step.status;
+  return `${step.name} ${step.status}: ${why}`;
 }

@@ -30,6 +30,8 @@ export interface ScenarioStepInput {
 export interface ScenarioStepResult {
   status: StepStatus;
   output: string;
+  /** Why it failed or was skipped, in one sentence. */
+  summary?: string;
   fixed: string[];
   regressed: string[];
 }
@@ -37,9 +39,10 @@ export interface ScenarioStepResult {
 export async function runScenarioStep(input: ScenarioStepInput): Promise<ScenarioStepResult> {
   const { config, validation, report, violation } = input;
   const none = { fixed: [], regressed: [] };
-  if (!validation.scenarios) return { status: 'skipped', output: '`validation.scenarios` is false', ...none };
+  if (!validation.scenarios) return { status: 'skipped', output: '`validation.scenarios` is false', summary: '`validation.scenarios` is false', ...none };
   if (!config.app.docker && !config.app.process) {
-    return { status: 'skipped', output: 'the app runs neither in Docker (`app.docker`) nor as a configured process (`app.process`), so it cannot be started from the sandbox', ...none };
+    const why = 'the app runs neither in Docker (`app.docker`) nor as a configured process (`app.process`), so it cannot be started from the sandbox';
+    return { status: 'skipped', output: why, summary: why, ...none };
   }
   const loaded = await loadConfig(input.workspace, report.configFile);
   if (!loaded.ok) return { status: 'skipped', output: `the configuration cannot be read: ${loaded.errors.map((e) => e.message).join('; ')}`, ...none };
@@ -78,7 +81,8 @@ export async function runScenarioStep(input: ScenarioStepInput): Promise<Scenari
     } catch (err) {
       input.signal?.throwIfAborted();
       if (err instanceof AppStartError) {
-        return { status: err.blame === 'patch' ? 'failed' : 'skipped', output: `${app.describe()}: ${err.message}`, ...none };
+        const summary = `${err.blame === 'patch' ? 'the patched app did not start' : 'the app could not be started from the sandbox'}: ${err.message.split('\n')[0]}`;
+        return { status: err.blame === 'patch' ? 'failed' : 'skipped', output: `${app.describe()}: ${err.message}`, summary, ...none };
       }
       throw err;
     }
@@ -134,7 +138,12 @@ export async function runScenarioStep(input: ScenarioStepInput): Promise<Scenari
       const tail = await app.outputTail();
       if (tail) lines.push('--- the patched app\'s last output ---', tail);
     }
-    return { status: ok ? 'passed' : 'failed', output: lines.join('\n'), fixed: fixed.sort(), regressed: regressed.sort() };
+    const summary = ok
+      ? undefined
+      : [!target?.ok ? `the violation's scenario ${violation.scenarioId} still fails${target ? ` (${target.status || target.errorCode || 'no answer'}: ${target.failures[0] ?? ''})` : ''}` : '', regressed.length ? `regressed: ${regressed.join(', ')}` : '']
+          .filter(Boolean)
+          .join('; ');
+    return { status: ok ? 'passed' : 'failed', output: lines.join('\n'), ...(summary ? { summary } : {}), fixed: fixed.sort(), regressed: regressed.sort() };
   } finally {
     await app.dispose();
   }

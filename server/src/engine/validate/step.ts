@@ -12,19 +12,25 @@ export function boundOutput(text: string, max = MAX_STEP_OUTPUT): string {
 /** Run one step, timing it; an exception becomes a failed step with its message. */
 export async function timedStep(
   name: ValidationStep['name'],
-  run: () => Promise<{ status: StepStatus; output: string }>,
+  run: () => Promise<{ status: StepStatus; output: string; summary?: string }>,
 ): Promise<ValidationStep> {
   const started = performance.now();
-  let result: { status: StepStatus; output: string };
+  let result: { status: StepStatus; output: string; summary?: string };
   try {
     result = await run();
   } catch (err) {
     if ((err as Error).name === 'AbortError') throw err;
     result = { status: 'failed', output: `${(err as Error).name}: ${(err as Error).message}` };
   }
-  return { name, status: result.status, output: boundOutput(result.output), durationMs: Math.round(performance.now() - started) };
+  return {
+    name,
+    status: result.status,
+    ...(result.summary ? { summary: result.summary } : {}),
+    output: boundOutput(result.output),
+    durationMs: Math.round(performance.now() - started),
+  };
 }
 
 export function skippedStep(name: ValidationStep['name'], why: string): ValidationStep {
-  return { name, status: 'skipped', output: why, durationMs: 0 };
+  return { name, status: 'skipped', summary: why, output: why, durationMs: 0 };
 }
