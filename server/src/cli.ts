@@ -11,9 +11,9 @@ import {
 } from './engine';
 import { COMMANDS, commandHelp, findCommand, helpTopic, isParseArgsError, parseCommand, unknownCommand, USAGE, usageHint, UsageError, wantsHelp, type CommandSpec } from './cliArgs';
 import { formatPlans, formatRepairSummary, formatSmokeTable } from './cliTable';
-import { ApplyError, rollback as rollbackCheckpoint } from './engine/apply';
+import { ApplyError } from './engine/apply';
 import { loadConfig } from './engine/config';
-import { planAll, repairOnce, UnknownViolationError } from './engine/repair';
+import { planAll, repairOnce, rollbackFix, UnknownViolationError } from './engine/repair';
 
 /**
  * The command-line entry: the engine without an editor, for terminals and CI.
@@ -124,12 +124,25 @@ async function rollbackCommand(args: string[]): Promise<number> {
   const values = parseCommand(COMMANDS.rollback, args);
   const workspace = path.resolve(values.workspace ?? process.cwd());
   try {
-    const r = await rollbackCheckpoint(workspace, { checkpointId: values.checkpoint, force: values.force });
-    if (values.json) process.stdout.write(JSON.stringify({ version: 1, checkpoint: r.checkpoint.id, fixId: r.checkpoint.fixId, restored: r.restored, deleted: r.deleted }, null, 2) + '\n');
-    else {
+    const r = await withSignals((signal) =>
+      rollbackFix({
+        workspace,
+        configFile: values.config,
+        checkpointId: values.checkpoint,
+        force: values.force,
+        reload: !values['no-reload'],
+        progress: stderrProgress(values.quiet || false),
+        signal,
+      }),
+    );
+    const reload = r.reload;
+    if (values.json) {
+      process.stdout.write(JSON.stringify({ version: 1, checkpoint: r.checkpoint.id, fixId: r.checkpoint.fixId, restored: r.restored, deleted: r.deleted, ...(reload ? { reload } : {}) }, null, 2) + '\n');
+    } else {
       const lines = [`Rolled back ${r.checkpoint.id} (fix ${r.checkpoint.fixId}).`];
       for (const f of r.restored) lines.push(`  restored ${f}`);
       for (const f of r.deleted) lines.push(`  deleted  ${f} (created by the fix)`);
+      if (reload) lines.push(`  app: ${reload}`);
       process.stdout.write(lines.join('\n') + '\n');
     }
     return EXIT.ok;

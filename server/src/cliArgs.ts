@@ -119,11 +119,17 @@ export const COMMANDS = {
   rollback: {
     name: 'rollback',
     summary: 'Restore the files of the last applied fix (or of --checkpoint ID) byte for byte.',
-    usage: 'rollback [--workspace DIR] [--checkpoint ID] [--force] [--json]',
+    usage: 'rollback [--workspace DIR] [--config FILE] [--checkpoint ID] [--force] [--no-reload] [--json] [--quiet]',
+    description: [
+      'The app is then restarted (or rebuilt, when app.docker.rebuild allows it and a restored file is copied into the image), so the next smoke run sees the old code again.',
+    ],
     options: {
       workspace,
+      config: { type: 'string', arg: 'FILE', help: 'another configuration file, relative to the workspace (for the reload)' },
       checkpoint: { type: 'string', arg: 'ID', help: 'a checkpoint from .smoke-repair/checkpoints/ instead of the last one' },
       force: { type: 'boolean', help: 'restore files changed since the fix was applied' },
+      'no-reload': { type: 'boolean', help: 'restore the files only; leave the app as it is' },
+      quiet: { type: 'boolean', help: 'no progress lines on stderr' },
       json: { type: 'boolean', help: 'print what was restored as JSON' },
     },
     examples: ['smoke-repair rollback', 'smoke-repair rollback --checkpoint cp-20250102T030405007Z-a1b2c3 --force'],

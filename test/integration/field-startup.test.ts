@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { isStartupFailure, runSmoke } from '../../server/src/engine';
-import { repairOnce } from '../../server/src/engine/repair';
+import { repairOnce, rollbackFix } from '../../server/src/engine/repair';
 import { copyFieldApp, ensureFieldImages, type FieldWorkspace } from '../setup/field';
 import { freePort } from '../setup/net';
 
@@ -147,6 +147,11 @@ CASES.push(
 
 const HEALTH_TIMEOUT_MS = 20_000;
 
+/** The bytes of some workspace files. */
+function snapshot(dir: string, files: string[]): Record<string, string> {
+  return Object.fromEntries(files.map((f) => [f, readFileSync(path.join(dir, f), 'utf8')]));
+}
+
 for (const c of CASES) {
   describe(`start-up failure on ${c.app}${c.docker ? ' in Docker' : ''}: ${c.title}`, () => {
     let ws: FieldWorkspace | undefined;
@@ -191,7 +196,8 @@ for (const c of CASES) {
     });
 
     if (c.repairable) {
-      test(`repair --once fixes it (${c.repairable.operation}), validated by starting the patched app`, async () => {
+      test(`repair --once fixes it (${c.repairable.operation}), validated by starting the patched app${c.docker ? '; rollback brings the failure back' : ''}`, async () => {
+        const before = snapshot(ws!.dir, [c.file, c.repairable!.writes].filter((f): f is string => !!f));
         const summary = await repairOnce({ workspace: ws!.dir, apply: 'safe' });
         const rec = summary.records.find((r) => r.violation.scenario === 'app starts');
         assert.ok(rec, JSON.stringify(summary.records.map((r) => r.violation.id)));
@@ -201,6 +207,15 @@ for (const c of CASES) {
         if (c.repairable!.writes) assert.match(readFileSync(path.join(ws!.dir, c.repairable!.writes), 'utf8'), c.repairable!.adds!);
         else assert.ok(!readFileSync(path.join(ws!.dir, c.file), 'utf8').includes(c.line), 'the planted line is gone');
         assert.equal(summary.passRateAfter, 1, `every scenario passes once the app starts (${summary.passedAfter}/${summary.total})`);
+        if (!c.docker) return;
+        // Rolled back byte for byte, and the container reloaded (restarted, or rebuilt when the
+        // restored file is copied into the image): the next run sees the failure again.
+        const back = await rollbackFix({ workspace: ws!.dir });
+        assert.deepEqual(snapshot(ws!.dir, Object.keys(before)), before);
+        assert.match(back.reload ?? '', c.rebuild ? /^rebuilt the image/ : /^restarted /);
+        const again = await runSmoke({ workspace: ws!.dir });
+        assert.equal(again.violations[0]?.scenario, 'app starts', again.violations.map((v) => v.message).join('\n'));
+        assert.equal(again.violations[0]?.trace?.exceptionClass, c.exceptionClass);
       });
     }
   });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { applyFix, ApplyError } from '../apply';
+import { applyFix, ApplyError, rollback, type RollbackResult } from '../apply';
 import { loadConfig } from '../config';
 import type { SmokeConfig } from '../config/schema';
 import { ConfigError, silentProgress, type Progress, type SmokeReport, type Violation } from '../model';
@@ -293,3 +293,29 @@ function fillPlanned(record: RepairRecord, planned: ViolationPlan): void {
   }
 }
 
+
+export interface RollbackFixOptions {
+  workspace: string;
+  configFile?: string;
+  checkpointId?: string;
+  force?: boolean;
+  /** Restart (or rebuild) the app afterwards, so it serves the restored code. Default true. */
+  reload?: boolean;
+  progress?: Progress;
+  signal?: AbortSignal;
+}
+
+/**
+ * Roll back a fix (the last one, or a checkpoint) byte for byte, then reload the app: files under a
+ * bind mount need a restart, files the image copies a rebuild (when allowed). Without the reload the
+ * next smoke run would still see the fixed code. Throws ApplyError like `rollback`.
+ */
+export async function rollbackFix(opts: RollbackFixOptions): Promise<RollbackResult & { reload?: string }> {
+  const workspace = path.resolve(opts.workspace);
+  const r = await rollback(workspace, { checkpointId: opts.checkpointId, force: opts.force });
+  if (opts.reload === false) return r;
+  const loaded = await loadConfig(workspace, opts.configFile);
+  if (!loaded.ok) return { ...r, reload: `not reloaded: ${path.basename(loaded.file)} has problems (${loaded.errors[0]?.message ?? 'run smoke to see them'})` };
+  const reload = await reloadApp(workspace, loaded.config, [...r.restored, ...r.deleted].sort(), opts.progress ?? silentProgress, opts.signal);
+  return { ...r, reload };
+}
