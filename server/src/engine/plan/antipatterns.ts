@@ -206,9 +206,18 @@ function count(text: string, find: string): number {
   return n;
 }
 
-export function createAntiPatternPlanner(catalog: AntiPattern[] = loadCatalog()): Planner {
+/**
+ * Which entries a planner over the catalog tries: `explains` — entries for the exception the trace
+ * reports (they explain the failure's signal, so they may rank before the rules); `smells` —
+ * entries with no exception, matched anywhere in the failing function (a wrong pattern that may
+ * have nothing to do with this failure: tried only after the rules, so an unrelated smell never
+ * crowds out the fix the signal asks for); `all` — both, in that order.
+ */
+export type AntiPatternScope = 'explains' | 'smells' | 'all';
+
+export function createAntiPatternPlanner(catalog: AntiPattern[] = loadCatalog(), scope: AntiPatternScope = 'all'): Planner {
   return {
-    name: 'anti-pattern',
+    name: scope === 'smells' ? 'anti-pattern (smells)' : 'anti-pattern',
     async plan(ctx: PlanningContext): Promise<PlannerOutcome> {
       const v = ctx.violation;
       if (!v.trace) {
@@ -228,8 +237,8 @@ export function createAntiPatternPlanner(catalog: AntiPattern[] = loadCatalog())
       const m: MatchContext = { ctx, file: frame.file, text, lines, trace: v.trace, frameLine, fn: enclosingFunction(lines, frameLine, lang, text) };
       const classes = new Set([v.trace.exceptionClass, ...v.trace.causes.map((c) => c.exceptionClass)].flatMap((c) => [c, c.split('.').pop()!]));
       const entries = catalog.filter((e) => e.language === (lang === 'python' ? 'python' : 'javascript'));
-      const withException = entries.filter((e) => e.exceptionClass && classes.has(e.exceptionClass));
-      const withoutException = entries.filter((e) => !e.exceptionClass);
+      const withException = scope === 'smells' ? [] : entries.filter((e) => e.exceptionClass && classes.has(e.exceptionClass));
+      const withoutException = scope === 'explains' ? [] : entries.filter((e) => !e.exceptionClass);
       const rejected: string[] = [];
       const plans: FixPlanInput[] = [];
       for (const [group, region] of [
@@ -284,7 +293,8 @@ export function createAntiPatternPlanner(catalog: AntiPattern[] = loadCatalog())
         if (plans.length > 0) break;
       }
       if (plans.length === 0) {
-        return noPlan('no_rule', rejected[0] ?? `no catalog entry for ${v.trace.exceptionClass} matches ${frame.file} near line ${frame.line} or in its function`);
+        const looked = scope === 'explains' ? `near line ${frame.line}` : scope === 'smells' ? `in its function (entries for any exception)` : `near line ${frame.line} or in its function`;
+        return noPlan('no_rule', rejected[0] ?? `no catalog entry for ${v.trace.exceptionClass} matches ${frame.file} ${looked}`);
       }
       plans.sort((a, b) => b.confidence - a.confidence);
       return { ok: true, plans };
@@ -292,5 +302,9 @@ export function createAntiPatternPlanner(catalog: AntiPattern[] = loadCatalog())
   };
 }
 
-/** The planner over the built-in catalog. */
+/** The planner over the built-in catalog: every entry. */
 export const antiPatternPlanner: Planner = createAntiPatternPlanner();
+/** Entries that explain the failure's exception (tried before the rules). */
+export const explainingAntiPatternPlanner: Planner = createAntiPatternPlanner(undefined, 'explains');
+/** Entries with no exception of their own (tried after the rules). */
+export const smellAntiPatternPlanner: Planner = createAntiPatternPlanner(undefined, 'smells');

@@ -1,6 +1,6 @@
 import type { SmokeConfig } from '../config/schema';
 import { EXECUTORS, type ExecutorMap } from '../patch/registry';
-import { antiPatternPlanner } from '../plan/antipatterns';
+import { explainingAntiPatternPlanner, smellAntiPatternPlanner } from '../plan/antipatterns';
 import { createLlmPlanner, LLM_EDITOR_ONLY, llmUnavailable, type CreateLlmPlannerOptions } from '../plan/llm';
 import { rulesPlanner } from '../plan/rulesPlanner';
 import { RULES } from '../plan/rules';
@@ -17,8 +17,11 @@ import type { Validator } from './validator';
 export function defaultPlanners(config: SmokeConfig, llm: CreateLlmPlannerOptions = {}): Planner[] {
   const planners: Planner[] = [];
   // Learned fixes come first once they exist (a later slice).
-  planners.push(antiPatternPlanner);
+  // A catalog entry that explains the exception first; the rules; then wrong patterns that merely
+  // sit in the failing function (they may have nothing to do with the failure).
+  planners.push(explainingAntiPatternPlanner);
   planners.push(rulesPlanner(RULES));
+  planners.push(smellAntiPatternPlanner);
   const model = createLlmPlanner(config, llm);
   if (model) planners.push(model);
   // A model configured for the editor only: say so where it cannot be asked (the command line).
