@@ -81,8 +81,8 @@ const CASES: StartupCase[] = [
     message: /Cannot find (?:package|module) 'dayjs'/,
     failureType: 'RUNTIME',
     strategy: 'DEPENDENCY',
-    // Planned (remove_unused on the importer the message names); its validation waits for the
-    // sandbox to run `npm start`, which needs a view Node does not resolve through links.
+    // Validated by running `npm start` in the sandbox.
+    repairable: { operation: 'remove_unused' },
   },
   {
     title: 'in a container that exits: an unused top-level import of a module the image lacks',

@@ -6,11 +6,6 @@ import { boundOutput } from './step';
  * group, so a time limit or an abort ends everything it started.
  */
 
-/** Node resolves modules through the view's links instead of jumping back to the original files. */
-export function sandboxNodeOptions(existing = process.env.NODE_OPTIONS ?? ''): string {
-  return [existing, '--preserve-symlinks', '--preserve-symlinks-main'].filter(Boolean).join(' ');
-}
-
 export interface CommandResult {
   command: string;
   exitCode: number | null;
@@ -29,7 +24,7 @@ export function runCommand(
       cwd: opts.cwd,
       shell: true,
       detached: process.platform !== 'win32',
-      env: { ...process.env, NODE_OPTIONS: sandboxNodeOptions(), ...opts.env },
+      env: { ...process.env, ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

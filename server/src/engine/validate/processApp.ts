@@ -3,18 +3,25 @@ import type { ProcessRuntimeConfig } from '../config/schema';
 import { ProcessRuntime } from '../runtime';
 import { isHealthy, waitForHealth } from '../smoke/health';
 import { AppStartError, replacePort, type SandboxApp, type SandboxAppTarget } from './app';
-import { sandboxNodeOptions } from './commands';
 
 /**
  * The app as a local process started in the sandbox view: the configured command with the
- * original port number replaced, the port variable set, Node told to keep the view's links.
+ * original port number replaced and the workspace's own path (in the command and the environment,
+ * e.g. a database file given by absolute path) replaced by the view's, the port variable set.
  */
-export function createProcessApp(input: SandboxAppTarget & { config: ProcessRuntimeConfig; view: string }): SandboxApp {
-  const command = replacePort(input.config.command, input.originalPort, input.port);
+/** `text` with every occurrence of the workspace folder (as a whole path prefix) replaced by `view`. */
+export function replaceWorkspacePath(text: string, workspace: string, view: string): string {
+  const ws = path.resolve(workspace);
+  const re = new RegExp(`${ws.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=$|[/\\\s"':;,)])`, 'g');
+  return text.replace(re, view);
+}
+
+export function createProcessApp(input: SandboxAppTarget & { config: ProcessRuntimeConfig; view: string; workspace: string }): SandboxApp {
+  const inView = (text: string) => replaceWorkspacePath(replacePort(text, input.originalPort, input.port), input.workspace, input.view);
+  const command = inView(input.config.command);
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(input.config.env)) env[k] = replacePort(v, input.originalPort, input.port);
+  for (const [k, v] of Object.entries(input.config.env)) env[k] = inView(v);
   env[input.portEnv] = String(input.port);
-  env.NODE_OPTIONS = sandboxNodeOptions(env.NODE_OPTIONS ?? process.env.NODE_OPTIONS);
   const runtime = new ProcessRuntime(
     { ...input.config, command, env, start: true },
     input.view,

@@ -1,13 +1,13 @@
-import { mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { constants as fsConstants, type Dirent } from 'node:fs';
+import { copyFile, link, mkdir, mkdtemp, readdir, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
 /**
- * A sandbox outside the workspace, under the OS temp folder, whose cost follows what changes:
- * `files/` holds only the changed files at their workspace-relative paths; `view/` (made on first
- * use) is the workspace as the patch would leave it: only the changed files' ancestor folders are
- * recreated, every other entry of those folders is a symbolic link to the original. The workspace
- * itself is only ever read. Set SMOKE_REPAIR_KEEP_SANDBOX=1 to keep sandboxes for debugging.
+ * A sandbox outside the workspace, under the OS temp folder: `files/` holds only the changed files
+ * at their workspace-relative paths; `view/` (made on first use, for an app run as a process and
+ * for configured checks) is the workspace as the patch would leave it, sharing nothing the app could
+ * write (see buildView). The workspace itself is only ever read. Set SMOKE_REPAIR_KEEP_SANDBOX=1 to keep sandboxes for debugging.
  */
 
 const LINK_BATCH = 64;
@@ -31,7 +31,7 @@ export interface Sandbox {
   readonly changed: readonly string[];
   /** Host path of the sandbox copy of a changed file. */
   pathOf(file: string): string;
-  /** The workspace with the changed files replaced (symbolic links elsewhere); made on first call. */
+  /** The workspace with the changed files replaced (code hard-linked, data copied); made on first call. */
   view(): Promise<string>;
   /** Removes the sandbox (kept when SMOKE_REPAIR_KEEP_SANDBOX=1 or `keep`). */
   dispose(): Promise<void>;
@@ -98,32 +98,81 @@ export async function createSandbox(opts: {
   };
 }
 
-/** Recreate each changed file's ancestor folders; link every other entry of them to the original. */
+/**
+ * Folders linked whole: installed dependencies and caches, which the app reads and does not write
+ * (and which are large). Everything else is rebuilt, folder by folder.
+ */
+const LINKED_FOLDERS = new Set([
+  'node_modules', 'bower_components', '.git', '.hg', '.svn', '.venv', 'venv', '.tox', '.nox', '__pycache__',
+  '.mypy_cache', '.pytest_cache', '.ruff_cache', '.smoke-repair', '.next', '.nuxt', '.cache', '.gradle', 'target',
+]);
+
+/**
+ * Files that are code or configuration the app only reads: hard-linked (no copy, and, unlike a
+ * symbolic link, a file Node and Python load from the view, so its relative imports stay in the
+ * view). Every other file may be written by the app (SQLite databases, JSON stores, logs, uploads)
+ * and is copied, so nothing the sandboxed app writes reaches the workspace.
+ */
+const CODE_FILE = /\.(?:py|pyi|pyx|js|mjs|cjs|jsx|ts|mts|cts|tsx|vue|svelte|html?|css|scss|sass|less|md|rst|toml|cfg|ini|ya?ml|map|jinja2?|j2|ejs|hbs|pug|txt|graphql|gql|proto|sql|sh)$|(?:^|\/)(?:Dockerfile|Makefile|Procfile|LICENSE|README)[^/]*$/i;
+
+/**
+ * The workspace as the patch would leave it, made so that the sandboxed app shares nothing it can
+ * write with the workspace: every folder is a folder of the view, code is hard-linked, other files
+ * are copied, dependency folders are linked whole, and the changed files are written. Where hard
+ * links cannot be made (another file system), code is copied too. Node needs no symlink flags.
+ */
 async function buildView(workspace: string, view: string, changed: readonly string[], texts: ReadonlyMap<string, string>): Promise<string> {
-  const folders = new Set<string>(['']);
-  for (const file of changed) {
-    for (let dir = path.posix.dirname(file); dir !== '.'; dir = path.posix.dirname(dir)) folders.add(dir);
-  }
   const changedSet = new Set(changed);
-  for (const folder of [...folders].sort()) {
-    const own = path.join(view, ...folder.split('/').filter(Boolean));
+  let linkable = true;
+  const place = async (from: string, to: string, rel: string) => {
+    if (CODE_FILE.test(rel) && linkable) {
+      try {
+        await link(from, to);
+        return;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EXDEV' || code === 'EPERM' || code === 'EMLINK' || code === 'ENOTSUP') linkable = false;
+        else throw err;
+      }
+    }
+    await copyFile(from, to, fsConstants.COPYFILE_FICLONE);
+  };
+  const walk = async (rel: string): Promise<void> => {
+    const own = path.join(view, ...rel.split('/').filter(Boolean));
+    const original = path.join(workspace, ...rel.split('/').filter(Boolean));
     await mkdir(own, { recursive: true });
-    const original = path.join(workspace, ...folder.split('/').filter(Boolean));
-    let names: string[] = [];
+    let entries: Dirent[] = [];
     try {
-      if ((await stat(original)).isDirectory()) names = await readdir(original);
+      entries = await readdir(original, { withFileTypes: true });
     } catch {
-      names = []; // a folder the patch creates
+      return; // a folder the patch creates
     }
-    const links = names.filter((name) => {
-      const rel = folder ? `${folder}/${name}` : name;
-      return !folders.has(rel) && !changedSet.has(rel);
-    });
-    // A few links at a time: the file system overlaps them, a huge folder does not exhaust handles.
-    for (let at = 0; at < links.length; at += LINK_BATCH) {
-      await Promise.all(links.slice(at, at + LINK_BATCH).map((name) => symlink(path.join(original, name), path.join(own, name))));
+    const folders: string[] = [];
+    const jobs: Array<() => Promise<void>> = [];
+    for (const e of entries) {
+      const child = rel ? `${rel}/${e.name}` : e.name;
+      if (changedSet.has(child)) continue;
+      const from = path.join(original, e.name);
+      const to = path.join(own, e.name);
+      if (e.isDirectory()) {
+        if (LINKED_FOLDERS.has(e.name)) jobs.push(() => symlink(from, to));
+        else folders.push(child);
+      } else if (e.isSymbolicLink()) {
+        // The workspace's own links stay links (to where they point).
+        jobs.push(async () => symlink(await readlink(from), to));
+      } else if (e.isFile()) {
+        jobs.push(() => place(from, to, child));
+      }
     }
+    // A few at a time: the file system overlaps them, a huge folder does not exhaust handles.
+    for (let at = 0; at < jobs.length; at += LINK_BATCH) await Promise.all(jobs.slice(at, at + LINK_BATCH).map((j) => j()));
+    for (const f of folders) await walk(f);
+  };
+  await walk('');
+  for (const file of changed) {
+    const target = path.join(view, ...file.split('/'));
+    await mkdir(path.dirname(target), { recursive: true });
+    await writeFile(target, texts.get(file)!);
   }
-  for (const file of changed) await writeFile(path.join(view, ...file.split('/')), texts.get(file)!);
   return view;
 }

@@ -70,7 +70,7 @@ export async function runScenarioStep(input: ScenarioStepInput): Promise<Scenari
       onLine: (line) => input.progress.report(`Building the sandbox image: ${line}`),
     });
   } else {
-    app = createProcessApp({ ...common, config: config.app.process!, view: await input.sandbox.view() });
+    app = createProcessApp({ ...common, config: config.app.process!, view: await input.sandbox.view(), workspace: input.workspace });
   }
 
   const lines: string[] = [];
