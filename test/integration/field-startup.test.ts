@@ -6,12 +6,13 @@
  * comes up in the sandbox) and applies the fix, after which the scenarios run.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { isStartupFailure, runSmoke } from '../../server/src/engine';
 import { repairOnce, rollbackFix } from '../../server/src/engine/repair';
-import { copyFieldApp, ensureFieldImages, type FieldWorkspace } from '../setup/field';
+import { copyFieldApp, ensureFieldImages, fieldPython, type FieldWorkspace } from '../setup/field';
 import { freePort } from '../setup/net';
 
 interface StartupCase {
@@ -31,8 +32,12 @@ interface StartupCase {
   message: RegExp;
   failureType: string;
   strategy: string;
-  /** Whether `repair --once` should fix it with the rules alone, and the file the fix writes. */
-  repairable?: { operation: string; writes?: string; adds?: RegExp };
+  /**
+   * Whether `repair --once` should fix it with the rules alone, and the file the fix writes. `run`:
+   * the fix adds a dependency a process app's own environment lacks; the sandbox installed it for
+   * itself only, and the record says what to run (the app starts once that is done).
+   */
+  repairable?: { operation: string; writes?: string; adds?: RegExp; run?: RegExp };
 }
 
 const CASES: StartupCase[] = [
@@ -113,6 +118,32 @@ const CASES: StartupCase[] = [
 ];
 
 CASES.push(
+  {
+    title: 'a package the code uses is missing from requirements.txt (validated on a sandbox install)',
+    app: 'fastapi-heroes',
+    file: 'app/main.py',
+    line: 'import yaml',
+    at: 0,
+    alsoReplace: ['return {"message": "Hello Bigger Applications!"}', "return yaml.safe_load('message: Hello Bigger Applications!')"],
+    exceptionClass: 'ModuleNotFoundError',
+    message: /No module named 'yaml'/,
+    failureType: 'RUNTIME',
+    strategy: 'DEPENDENCY',
+    repairable: { operation: 'add_dependency', writes: 'requirements.txt', adds: /^PyYAML\b/im, run: /run `\S*python\S* -m pip install "PyYAML[^`]*` in the workspace/ },
+  },
+  {
+    title: 'a package the code requires is missing from package.json (validated on a sandbox install)',
+    app: 'express4-bookmarks',
+    file: 'routes/tags.js',
+    line: "var pluralize = require('pluralize');",
+    at: 3,
+    alsoReplace: ["  res.json({ tag: req.params.name, bookmarks: rows });", "  res.json({ tag: req.params.name, label: pluralize(req.params.name), bookmarks: rows });"],
+    exceptionClass: 'Error',
+    message: /Cannot find module 'pluralize'/,
+    failureType: 'RUNTIME',
+    strategy: 'DEPENDENCY',
+    repairable: { operation: 'add_dependency', writes: 'package.json', adds: /"pluralize": "/, run: /run `npm install` in the workspace/ },
+  },
   {
     title: 'in a container that exits: a package the code uses is missing from requirements.txt',
     docker: true,
@@ -203,9 +234,18 @@ for (const c of CASES) {
         assert.ok(rec, JSON.stringify(summary.records.map((r) => r.violation.id)));
         assert.equal(rec.plan?.operations[0]?.type, c.repairable!.operation, JSON.stringify(rec.plan ?? rec.noPlan));
         assert.equal(rec.validation?.status, 'passed', JSON.stringify(rec.validation?.steps));
-        assert.equal(rec.applied, true);
+        assert.equal(rec.applied, true, rec.reason);
         if (c.repairable!.writes) assert.match(readFileSync(path.join(ws!.dir, c.repairable!.writes), 'utf8'), c.repairable!.adds!);
         else assert.ok(!readFileSync(path.join(ws!.dir, c.file), 'utf8').includes(c.line), 'the planted line is gone');
+        if (c.repairable!.run) {
+          assert.match(rec.reason, c.repairable!.run);
+          // Installed for the sandbox only: the user's environment is as it was, so the app still
+          // cannot start until they run what the record says.
+          assert.equal(summary.passRateAfter, 0);
+          if (c.app === 'express4-bookmarks') assert.equal(existsSync(path.join(ws!.dir, 'node_modules', 'pluralize')), false);
+          else assert.notEqual(spawnSync(fieldPython(), ['-c', 'import yaml']).status, 0, "the tests' Python environment was not touched");
+          return;
+        }
         assert.equal(summary.passRateAfter, 1, `every scenario passes once the app starts (${summary.passedAfter}/${summary.total})`);
         if (!c.docker) return;
         // Rolled back byte for byte, and the container reloaded (restarted, or rebuilt when the

@@ -203,6 +203,10 @@ export async function repairOnce(opts: RepairOnceOptions): Promise<RepairRunSumm
             record.applied = true;
             record.checkpointId = checkpoint.id;
             record.reason = `applied: safe (danger score ${planned.patchPolicy.dangerScore}) and validated`;
+            // The sandbox installed what the fix adds for itself: the app needs it too.
+            if (validation.afterApply?.length && config.app.process) {
+              record.reason += `; the app's environment lacks what it adds: run ${validation.afterApply.map((c) => `\`${c}\``).join(' and ')} in the workspace`;
+            }
             for (const f of planned.patch.files) {
               changed.add(f.file);
               appliedPatches.push(f);

@@ -28,6 +28,8 @@ export async function reloadApp(
   };
   const runtime = createRuntime(config, workspace, health);
   if (!runtime) return 'the app is not managed (no docker or process settings): it was not restarted';
+  // A process app is started afresh by every run (and stopped after it): nothing to reload.
+  if (runtime.kind === 'process') return `${runtime.describe()} starts afresh with the fix on the next run`;
   try {
     try {
       await runtime.ensureRunning(signal);

@@ -162,6 +162,11 @@ export type ValidationStatus = 'passed' | 'checked' | 'failed' | 'skipped';
 
 export interface ValidationResult {
   status: ValidationStatus;
+  /**
+   * Commands a person runs in the workspace after applying the fix: the sandbox installed what the
+   * patch adds to a manifest for itself only, never into the user's environment.
+   */
+  afterApply?: string[];
   steps: ValidationStep[];
   /** Scenario ids that failed before and pass in the sandbox; and any that passed before and fail now. */
   fixed: string[];

@@ -12,6 +12,8 @@ export interface SandboxApp {
   start(): Promise<void>;
   /** The app's last output lines (for a step's output). */
   outputTail(): Promise<string>;
+  /** Commands a person runs in the workspace after the fix is applied (dependencies the sandbox installed for itself). */
+  afterApply?(): string[];
   /** Stops and removes everything the adapter made. Safe to call more than once. */
   dispose(): Promise<void>;
 }

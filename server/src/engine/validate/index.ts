@@ -38,6 +38,7 @@ export async function validatePatch(input: ValidatePatchInput): Promise<Validati
   const steps: ValidationStep[] = [];
   let fixed: string[] = [];
   let regressed: string[] = [];
+  let afterApply: string[] | undefined;
 
   progress.report('Validating: does the patch apply?', 0);
   const apply = await timedStep('apply', async () => {
@@ -92,6 +93,7 @@ export async function validatePatch(input: ValidatePatchInput): Promise<Validati
           const r = await runScenarioStep({ workspace, config: input.config, validation, report: input.report, violation: input.violation, sandbox, signal: input.signal, progress });
           fixed = r.fixed;
           regressed = r.regressed;
+          afterApply = r.afterApply;
           return { status: r.status, output: r.output, summary: r.summary };
         });
         steps.push(scenarios);
@@ -102,7 +104,7 @@ export async function validatePatch(input: ValidatePatchInput): Promise<Validati
   }
   input.signal?.throwIfAborted();
   progress.report('Validated', 1);
-  return { status: overallStatus(steps), steps, fixed, regressed };
+  return { status: overallStatus(steps), steps, fixed, regressed, ...(afterApply?.length ? { afterApply } : {}) };
 }
 
 /**

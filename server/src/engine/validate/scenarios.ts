@@ -32,6 +32,8 @@ export interface ScenarioStepResult {
   output: string;
   /** Why it failed or was skipped, in one sentence. */
   summary?: string;
+  /** Commands to run in the workspace once the fix is applied (dependencies installed for the sandbox only). */
+  afterApply?: string[];
   fixed: string[];
   regressed: string[];
 }
@@ -70,7 +72,7 @@ export async function runScenarioStep(input: ScenarioStepInput): Promise<Scenari
       onLine: (line) => input.progress.report(`Building the sandbox image: ${line}`),
     });
   } else {
-    app = createProcessApp({ ...common, config: config.app.process!, view: await input.sandbox.view(), workspace: input.workspace });
+    app = createProcessApp({ ...common, config: config.app.process!, view: await input.sandbox.view(), workspace: input.workspace, sandbox: input.sandbox });
   }
 
   const lines: string[] = [];
@@ -103,7 +105,8 @@ export async function runScenarioStep(input: ScenarioStepInput): Promise<Scenari
       const passed = results.filter((r) => r.ok).length;
       lines.push(`the app starts; ${passed}/${results.length} scenarios pass against it`);
       for (const r of results) if (!r.ok) lines.push(`FAIL ${r.scenarioId} ${r.method} ${r.resolvedPath} → ${r.status || r.errorCode || 'no answer'}: ${r.failures.join('; ')}`);
-      return { status: 'passed', output: lines.join('\n'), fixed: [violation.scenarioId], regressed: [] };
+      const afterApply = app.afterApply?.() ?? [];
+      return { status: 'passed', output: lines.join('\n'), ...(afterApply.length ? { afterApply } : {}), fixed: [violation.scenarioId], regressed: [] };
     }
     if (!collected.scenarios.some((s) => s.id === violation.scenarioId)) {
       return { status: 'skipped', output: `${lines.join('\n')}\nthe scenario ${violation.scenarioId} is no longer in the configuration`, ...none };
@@ -143,7 +146,8 @@ export async function runScenarioStep(input: ScenarioStepInput): Promise<Scenari
       : [!target?.ok ? `the violation's scenario ${violation.scenarioId} still fails${target ? ` (${target.status || target.errorCode || 'no answer'}: ${target.failures[0] ?? ''})` : ''}` : '', regressed.length ? `regressed: ${regressed.join(', ')}` : '']
           .filter(Boolean)
           .join('; ');
-    return { status: ok ? 'passed' : 'failed', output: lines.join('\n'), ...(summary ? { summary } : {}), fixed: fixed.sort(), regressed: regressed.sort() };
+    const afterApply = app.afterApply?.() ?? [];
+    return { status: ok ? 'passed' : 'failed', output: lines.join('\n'), ...(summary ? { summary } : {}), ...(afterApply.length ? { afterApply } : {}), fixed: fixed.sort(), regressed: regressed.sort() };
   } finally {
     await app.dispose();
   }
