@@ -137,10 +137,20 @@ export async function runQuickFixTest(context: BrowserContext, target: Workbench
       const apply = webviewButton(preview, /^apply/i);
       await apply.click();
       mark('pressed Apply');
-      await poll(async () => !readFileSync(file).equals(original), opts.timeoutMs, `${opts.fault.file} to change on disk`);
+      // Wait for the saved fix itself, not for any change: a save in progress can leave the file
+      // empty (or half written) for a moment.
+      let saved: Buffer = original;
+      await poll(
+        async () => {
+          saved = readFileSync(file);
+          return saved.toString('utf8').split('\n').some((l) => l.trim() === opts.addedLine);
+        },
+        opts.timeoutMs,
+        `${opts.fault.file} on disk to hold "${opts.addedLine}"`,
+      );
       applied = true;
       mark('file changed on disk');
-      return `${chosen}; preview shows root cause, policy and validation; ${diff.count} diff editor(s); ${minimalChange(original, readFileSync(file), opts.addedLine)}`;
+      return `${chosen}; preview shows root cause, policy and validation; ${diff.count} diff editor(s); ${minimalChange(original, saved, opts.addedLine)}`;
     });
 
     await check('quick fix: the next smoke run clears the diagnostic', 'quickfix-rerun', async () => {
