@@ -87,7 +87,8 @@ test('missing-import: todo-api-node fault a (ReferenceError normalizeTitle) → 
   const ctx = await context('todo-api-node', t);
   const plan = fixPlanSchema.parse(await missingImportRule.plan(ctx));
   assert.deepEqual(plan.operations[0].details, { name: 'normalizeTitle', module: '../text', style: 'named' });
-  assert.equal(plan.confidence, 0.8);
+  // Other routes import it the same way, besides src/text.js exporting it: more than a definition found somewhere.
+  assert.equal(plan.confidence, 0.85);
 });
 
 test('missing-import: framework names, workspace definitions, several candidates, none', async () => {

@@ -8,6 +8,7 @@ import { PYTHON_MODULE_OR_CLASS, PYTHON_STDLIB_MODULES, PYTHON_STDLIB_NAMES } fr
  * several is deterministic:
  *   0 a standard-library module of that name (`import uuid`; Node: a built-in module),
  *   1 a name of a framework the file already imports from (`from fastapi import HTTPException`),
+ *   1.5 the way other workspace files import that name (`var db = require('../../db')`),
  *   2 a top-level definition or export in a workspace module (nearest directory first, then path),
  *   3 a well-known standard-library name (`from collections import defaultdict`),
  *   4 a framework name whose framework the workspace depends on but this file does not import.
@@ -46,6 +47,17 @@ const FRAMEWORK_NAMES: Record<string, Record<string, string>> = {
 const MAX_SCAN_FILES = 2000;
 const MAX_FILE_BYTES = 512 * 1024;
 const TEST_PATH = /(^|\/)(tests?|__tests__|node_modules|\.venv|venv|site-packages|dist|build)\//;
+
+/** One candidate per module and style: the most preferred. */
+function dedupe(list: ImportCandidate[]): ImportCandidate[] {
+  const best = new Map<string, ImportCandidate>();
+  for (const c of list) {
+    const key = `${c.style} ${c.module}`;
+    const had = best.get(key);
+    if (!had || c.preference < had.preference) best.set(key, had ? { ...c, why: `${c.why}; ${had.why}` } : c);
+  }
+  return [...best.values()];
+}
 
 function sortCandidates(list: ImportCandidate[], importer: string): ImportCandidate[] {
   const dir = posix.dirname(importer);
@@ -121,7 +133,8 @@ export async function pythonProviders(name: string, file: string, text: string, 
     }
     out.push({ module, style: 'named', origin: 'workspace', preference: 2, file: f, why: `${f} defines \`${name}\` at top level` });
   }
-  return sortCandidates(out, file);
+  out.push(...(await siblingImports(name, file, text, ctx)));
+  return sortCandidates(dedupe(out), file);
 }
 
 // ---------------------------------------------------------------- JavaScript / TypeScript
@@ -210,5 +223,89 @@ export async function jsProviders(name: string, file: string, text: string, ctx:
     if (ex.named.has(name)) out.push({ module, style: 'named', origin: 'workspace', preference: 2, file: f, why: `${f} exports \`${name}\`` });
     else if (ex.defaultName === name) out.push({ module, style: 'default', origin: 'workspace', preference: 2, file: f, why: `${f} exports \`${name}\` as module.exports` });
   }
-  return sortCandidates(out, file);
+  out.push(...(await siblingImports(name, file, text, ctx)));
+  return sortCandidates(dedupe(out), file);
+}
+
+// ---------------------------------------------------------------- how the workspace itself does it
+
+/**
+ * How other files of the workspace import `name`, as this file would write it: a developer who
+ * meets an undefined `db` looks at how the neighbouring modules get theirs (`var db =
+ * require('../../db')`, `from sqlalchemy import desc`). Preference 1.5: after a framework this file
+ * already imports, before a definition merely found somewhere in the workspace.
+ */
+export async function siblingImports(name: string, file: string, text: string, ctx: ProviderContext): Promise<ImportCandidate[]> {
+  const python = file.endsWith('.py');
+  const others = ctx.files
+    .filter((f) => f !== file && !TEST_PATH.test(f) && (python ? f.endsWith('.py') : JS_FILE.test(f) && !f.endsWith('.d.ts')))
+    .sort()
+    .slice(0, MAX_SCAN_FILES);
+  const all = new Set(ctx.files);
+  const seen = new Map<string, ImportCandidate>();
+  const count = new Map<string, number>();
+  for (const f of others) {
+    const body = await ctx.read(f);
+    if (!body || body.length > MAX_FILE_BYTES || !body.includes(name)) continue;
+    const found = python ? pythonImportOf(name, f, body, file, text, all) : jsImportOf(name, f, body, file, text, all);
+    if (!found) continue;
+    const key = `${found.style} ${found.module}`;
+    count.set(key, (count.get(key) ?? 0) + 1);
+    if (!seen.has(key)) seen.set(key, { ...found, origin: found.origin, preference: 1.5, why: `${f} imports \`${name}\` this way` });
+  }
+  // The way most files do it first.
+  return [...seen.entries()].sort((a, b) => (count.get(b[0]) ?? 0) - (count.get(a[0]) ?? 0)).map(([k, c]) => ({ ...c, why: `${c.why}${(count.get(k) ?? 0) > 1 ? ` (as do ${(count.get(k) ?? 0) - 1} more)` : ''}` }));
+}
+
+function pythonImportOf(name: string, from: string, body: string, file: string, text: string, all: Set<string>): Omit<ImportCandidate, 'why'> | undefined {
+  const re = new RegExp(`^[ \\t]*from[ \\t]+(\\.*[\\w.]*)[ \\t]+import[ \\t]+\\(?([^\\n)]*(?:\\n[^)\\n]*)*?)\\)?[ \\t]*$`, 'gm');
+  for (const m of body.matchAll(re)) {
+    const names = m[2]!.split(',').map((s) => s.trim().split(/\s+as\s+/));
+    const hit = names.find((n) => (n[1] ?? n[0]) === name && n[0] === name);
+    if (!hit) continue;
+    const spec = m[1]!;
+    if (!spec.startsWith('.')) return { module: spec, style: 'named', origin: 'framework', preference: 1.5 };
+    // A relative import, re-based from that file's package to this one's.
+    const dots = /^\.+/.exec(spec)![0].length;
+    const base = pythonModuleOf(from, all);
+    const pkg = from.endsWith('__init__.py') ? base : base.slice(0, -1);
+    const target = [...pkg.slice(0, pkg.length - (dots - 1)), ...spec.slice(dots).split('.').filter(Boolean)];
+    const importer = pythonModuleOf(file, all);
+    const importerPackage = file.endsWith('__init__.py') ? importer : importer.slice(0, -1);
+    let module = target.join('.');
+    if (/^[ \t]*from[ \t]+\.+/m.test(text) && importerPackage.length > 0 && target[0] === importerPackage[0]) {
+      let k = 0;
+      while (k < importerPackage.length && k < target.length && importerPackage[k] === target[k]) k++;
+      module = '.'.repeat(importerPackage.length - k + 1) + target.slice(k).join('.');
+    }
+    return { module, style: 'named', origin: 'workspace', preference: 1.5 };
+  }
+  if (new RegExp(`^[ \\t]*import[ \\t]+${name}[ \\t]*$`, 'm').test(body)) return { module: name, style: 'module', origin: 'framework', preference: 1.5 };
+  return undefined;
+}
+
+const JS_EXTENSIONS = ['', '.js', '.cjs', '.mjs', '.ts', '.tsx', '.jsx', '/index.js', '/index.ts', '/index.cjs', '/index.mjs'];
+
+function jsImportOf(name: string, from: string, body: string, file: string, text: string, all: Set<string>): Omit<ImportCandidate, 'why'> | undefined {
+  const id = name.replace(/\$/g, '\\$');
+  const patterns: Array<{ re: RegExp; style: ImportCandidate['style'] }> = [
+    { re: new RegExp(`\\b(?:var|let|const)[ \\t]+${id}[ \\t]*=[ \\t]*require\\([ \\t]*['"]([^'"]+)['"][ \\t]*\\)`), style: 'default' },
+    { re: new RegExp(`\\bimport[ \\t]+${id}[ \\t]+from[ \\t]*['"]([^'"]+)['"]`), style: 'default' },
+    { re: new RegExp(`\\bimport[ \\t]*\\{[^}]*\\b${id}\\b[^}]*\\}[ \\t]*from[ \\t]*['"]([^'"]+)['"]`), style: 'named' },
+    { re: new RegExp(`\\b(?:var|let|const)[ \\t]*\\{[^}]*\\b${id}\\b[^}]*\\}[ \\t]*=[ \\t]*require\\([ \\t]*['"]([^'"]+)['"][ \\t]*\\)`), style: 'named' },
+  ];
+  for (const { re, style } of patterns) {
+    const m = re.exec(body);
+    if (!m) continue;
+    const spec = m[1]!;
+    if (!spec.startsWith('.')) return { module: spec, style, origin: 'framework', preference: 1.5 };
+    const joined = posix.normalize(posix.join(posix.dirname(from), spec));
+    const target = JS_EXTENSIONS.map((e) => joined + e).find((t) => all.has(t));
+    if (!target) continue;
+    const syntax = jsSyntaxOf(file, text);
+    const specs = [...text.matchAll(/(?:from|require\()[ \t]*['"](\.{1,2}\/[^'"]+)['"]/g)].map((x) => x[1]);
+    const withExtension = specs.length ? specs.some((s) => /\.[cm]?js$/.test(s)) : /\.m?js$/.test(file) && syntax === 'esm';
+    return { module: relativeSpecifier(file, target, syntax, withExtension), style, origin: 'workspace', preference: 1.5, file: target };
+  }
+  return undefined;
 }

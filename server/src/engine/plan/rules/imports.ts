@@ -160,10 +160,11 @@ export const missingImportRule: Rule = {
     const providerCtx = { files: ctx.files, read: ctx.read };
     const candidates = lang === 'python' ? await pythonProviders(name, frame.file, text, providerCtx) : await jsProviders(name, frame.file, text, providerCtx);
     if (candidates.length === 0) {
-      return no('insufficient_evidence', `nothing provides \`${name}\`: not a standard-library module or name, not a known framework name, not defined at top level in any workspace module`);
+      return no('insufficient_evidence', `nothing provides \`${name}\`: not a standard-library module or name, not a known framework name, not imported by any other workspace file, not defined at top level in any workspace module`);
     }
     const pick = candidates[0];
-    let confidence = BASE_CONFIDENCE[pick.preference] ?? 0.6;
+    // Preference 1.5 (the workspace's other files import it this way) is as sure as a framework name.
+    let confidence = BASE_CONFIDENCE[Math.floor(pick.preference)] ?? 0.6;
     if (candidates.length > 1) confidence -= 0.15;
     const statement = describe(pick, name, lang);
     const others = candidates.slice(1).map((c) => `other candidate: ${describe(c, name, lang)} (${c.why})`);

@@ -1,0 +1,59 @@
+/**
+ * An undefined name is imported the way the workspace's other files import it: rules read the
+ * workspace like a developer would.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { jsProviders, pythonProviders, type ProviderContext } from '../../server/src/engine/imports/providers';
+
+function ctxOf(files: Record<string, string>): ProviderContext {
+  return { files: Object.keys(files).sort(), read: async (f) => files[f] };
+}
+
+test('CommonJS: `db` comes the way the sibling routes require it, though db.js exports no `db`', async () => {
+  const files = {
+    'db.js': "var rows = [];\nexports.all = function () { return rows; };\n",
+    'routes/bookmarks.js': "var express = require('express');\nvar db = require('../db');\nmodule.exports = express.Router();\n",
+    'routes/users/index.js': "const db = require('../../db');\n",
+    'routes/tags.js': "var express = require('express');\nvar router = express.Router();\nrouter.get('/', function (req, res) { res.json(db.all()); });\n",
+  };
+  const [best] = await jsProviders('db', 'routes/tags.js', files['routes/tags.js'], ctxOf(files));
+  assert.deepEqual([best.module, best.style, best.file], ['../db', 'default', 'db.js']);
+  assert.match(best.why, /routes\/bookmarks\.js imports `db` this way \(as do 1 more\)/);
+});
+
+test('ES modules: a named import of a package, as a neighbour writes it', async () => {
+  const files = {
+    'src/routes/events.js': "import { Router } from 'express';\nimport { formatISO } from 'date-fns';\n",
+    'src/routes/attendees.js': "import { Router } from 'express';\nconst router = Router();\nrouter.get('/', (req, res) => res.json({ at: formatISO(new Date()) }));\n",
+  };
+  const [best] = await jsProviders('formatISO', 'src/routes/attendees.js', files['src/routes/attendees.js'], ctxOf(files));
+  assert.deepEqual([best.module, best.style], ['date-fns', 'named']);
+});
+
+test("Python: `desc` from sqlalchemy, as the sibling router imports it, though it is no name the rules know", async () => {
+  const files = {
+    'app/__init__.py': '',
+    'app/routers/__init__.py': '',
+    'app/routers/teams.py': 'from sqlalchemy import desc, select\n\nfrom ..models import Team\n',
+    'app/routers/heroes.py': 'from sqlmodel import select\n\nfrom ..models import Hero\n\n\ndef read_heroes(session):\n    return session.exec(select(Hero).order_by(desc(Hero.id))).all()\n',
+    'app/models.py': 'class Hero:\n    pass\n\n\nclass Team:\n    pass\n',
+  };
+  const [best] = await pythonProviders('desc', 'app/routers/heroes.py', files['app/routers/heroes.py'], ctxOf(files));
+  assert.deepEqual([best.module, best.style], ['sqlalchemy', 'named']);
+});
+
+test('Python: a relative import in a sibling is re-based for this file', async () => {
+  const files = {
+    'app/__init__.py': '',
+    'app/api/__init__.py': '',
+    'app/api/v1/__init__.py': '',
+    'app/api/v1/orders.py': 'from ...core.settings import get_settings\n',
+    'app/api/items.py': 'from ..db import session\n\n\ndef cfg():\n    return get_settings()\n',
+    'app/core/__init__.py': '',
+    'app/core/settings.py': 'def get_settings():\n    return {}\n',
+  };
+  const list = await pythonProviders('get_settings', 'app/api/items.py', files['app/api/items.py'], ctxOf(files));
+  assert.deepEqual([list[0].module, list[0].style], ['..core.settings', 'named']);
+  assert.equal(list.filter((c) => c.module === '..core.settings').length, 1, 'one candidate for one module');
+});
