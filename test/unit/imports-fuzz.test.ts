@@ -10,8 +10,11 @@ const jsSeeds = [
   ...readdirSync(join(ROOT, 'test/fixtures/imports/js')).map((f) => readFileSync(join(ROOT, 'test/fixtures/imports/js', f), 'utf8')),
   ...readdirSync(join(ROOT, 'examples/todo-api-node/src/routes')).map((f) => readFileSync(join(ROOT, 'examples/todo-api-node/src/routes', f), 'utf8')),
 ];
+const pyFixtures = (dir: string) => readdirSync(join(ROOT, dir)).filter((f) => f.endsWith('.py')).map((f) => readFileSync(join(ROOT, dir, f), 'utf8'));
 const pySeeds = [
-  ...readdirSync(join(ROOT, 'test/fixtures/imports/python')).map((f) => readFileSync(join(ROOT, 'test/fixtures/imports/python', f), 'utf8')),
+  ...pyFixtures('test/fixtures/imports/python'),
+  // The differential corpus: every block kind a removal can empty, semicolons, continuations.
+  ...pyFixtures('test/fixtures/imports/ruff'),
   readFileSync(join(ROOT, 'examples/shop-api/app/routers/customers.py'), 'utf8'),
 ];
 

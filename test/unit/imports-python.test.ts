@@ -80,7 +80,7 @@ test('the unused-name set of the style fixture is exactly what it should be', as
   assert.equal(ujson?.names[0].keep, 'try-import-error');
 });
 
-test('__init__ re-exports, __all__, TYPE_CHECKING, try/except ImportError and `x as x` are left alone', async () => {
+test('__init__ re-exports, __all__, try/except ImportError and `x as x` are left alone; TYPE_CHECKING imports are not', async () => {
   const source = [
     'from typing import TYPE_CHECKING',
     'from .models import Customer, Order',
@@ -97,12 +97,17 @@ test('__init__ re-exports, __all__, TYPE_CHECKING, try/except ImportError and `x
   const init = await analysePython(source, { file: 'app/__init__.py' });
   assert.deepEqual(unusedPythonNames(init), []);
   const mod = await analysePython(source, { file: 'app/mod.py' });
-  assert.deepEqual(unusedPythonNames(mod).map((u) => u.bound), ['Customer']);
+  assert.deepEqual(unusedPythonNames(mod).map((u) => u.bound), ['Customer', 'Hidden']);
   assert.throws(() => removePythonNames(source, mod, ['Order']), /__all__/);
-  assert.throws(() => removePythonNames(source, mod, ['Hidden']), /TYPE_CHECKING/);
   assert.throws(() => removePythonNames(source, mod, ['orjson']), /ImportError/);
   assert.throws(() => removePythonNames(source, mod, ['helper']), /re-export/);
   assert.throws(() => removePythonNames(source, mod, ['TYPE_CHECKING']), /is used/);
+  // ruff fixes an unused import under TYPE_CHECKING like any other; the emptied block gets `pass`.
+  const out = removePythonNames(source, mod, ['Hidden']);
+  assert.equal(out, source.replace('    from .types import Hidden', '    pass'));
+  const file = join(tmp, 'checking.py');
+  writeFileSync(file, source);
+  assert.equal(removePythonNames(source, mod, ['Customer', 'Hidden']), ruffFix(file));
 });
 
 test('shop-api fault f: remove_unused deletes exactly the function-local `import ipdb` line', async () => {
@@ -134,6 +139,50 @@ test('a lone import in a block becomes `pass`, like ruff', async () => {
   const file = join(tmp, 'lone.py');
   writeFileSync(file, source);
   assert.equal(out, ruffFix(file));
+});
+
+test('names removed together from one block leave `pass` where ruff leaves it, for every block kind', async () => {
+  const blocks = [
+    ['def f():', ''],
+    ['class K:\n    x = 1\n    def m(self):', '    '],
+    ['if x:', ''],
+    ['if x:\n    pass\nelif y:', ''],
+    ['if x:\n    pass\nelse:', ''],
+    ['try:', '', 'except ValueError:\n    pass\n'],
+    ['try:\n    pass\nexcept ValueError:', ''],
+    ['try:\n    pass\nfinally:', ''],
+    ['with open(x):', ''],
+    ['for i in x:', ''],
+    ['while x:', ''],
+    ['async def g():\n    async with x:', '    '],
+    ['match x:\n    case 1:', '    '],
+  ];
+  for (const [head, extra, after = ''] of blocks) {
+    const at = `${extra}    `;
+    const source = `${head}\n${at}import json\n${at}from os import path, sep\n${at}import re; import csv\n${after}`;
+    const analysis = await analysePython(source);
+    const out = removePythonNames(source, analysis, ['json', 'path', 'sep', 're', 'csv']);
+    const file = join(tmp, 'block.py');
+    writeFileSync(file, source);
+    assert.equal(out, ruffFix(file), head);
+    assert.ok(parses(out), `${head}: the result parses`);
+  }
+});
+
+test('a name imported twice on one line: the removable binding goes, and the earlier one with it when asked', async () => {
+  const source = 'def f():\n    import os; import os\n    return 1\n';
+  const analysis = await analysePython(source);
+  assert.deepEqual(unusedPythonNames(analysis), [{ bound: 'os', line: 2, module: 'os' }]);
+  // ruff reports the last binding only; once it is gone, the first is the last, and goes too (up to
+  // its semicolon: the indentation and the space after it stay, as ruff leaves them).
+  assert.equal(removePythonNames(source, analysis, ['os'], 2), 'def f():\n     \n    return 1\n');
+  const file = join(tmp, 'twice.py');
+  writeFileSync(file, source);
+  assert.equal(removePythonNames(source, analysis, ['os'], 2), ruffFix(file));
+  // A binding replaced by an assignment stays: the assignment is what later code reads.
+  const rebound = 'import os\nos = None\n';
+  const reboundAnalysis = await analysePython(rebound);
+  assert.throws(() => removePythonNames(rebound, reboundAnalysis, ['os']), /bound again later/);
 });
 
 // ---------------------------------------------------------------- add_import

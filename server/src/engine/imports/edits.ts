@@ -61,7 +61,7 @@ export function lineOf(source: string, offset: number): number {
  * next item; the last item's comma, when it has one, runs up to `listEnd` (the closing bracket or
  * the end of the statement). When the last item goes, the new last item takes over its comma (a
  * trailing comma stays a trailing comma, none stays none) unless its own comma holds a comment.
- * Returns the edit for `[items[0].start, listEnd)`.
+ * Returns the edit for `[items[0].start, listEnd)`, with where each kept item lands in its text.
  */
 export function rewriteList(
   source: string,
@@ -69,7 +69,7 @@ export function rewriteList(
   listEnd: number,
   keep: boolean[],
   hasComment: (between: string) => boolean,
-): TextEdit {
+): TextEdit & { kept: Span[] } {
   const n = items.length;
   const commas: Array<string | null> = items.map((it, i) => (i < n - 1 ? source.slice(it.end, items[i + 1].start) : null));
   const tail = source.slice(items[n - 1].end, listEnd);
@@ -80,12 +80,14 @@ export function rewriteList(
   }
   const kept = items.map((_, i) => i).filter((i) => keep[i]);
   let text = '';
+  const spans: Span[] = [];
   kept.forEach((i, k) => {
     let comma = commas[i];
     if (k === kept.length - 1 && !keep[n - 1] && !(comma !== null && hasComment(comma))) comma = commas[n - 1];
+    spans.push({ start: text.length, end: text.length + items[i].end - items[i].start });
     text += source.slice(items[i].start, items[i].end) + (comma ?? '');
   });
-  return { start: items[0].start, end: listEnd, text: text + suffix };
+  return { start: items[0].start, end: listEnd, text: text + suffix, kept: spans };
 }
 
 /** A request that cannot be carried out on this text, with the 1-based line it concerns. */
@@ -109,7 +111,9 @@ export interface BindingStatement {
 /**
  * Which names of which statements to remove: every statement binding one of `names` (only those
  * spanning `line`, when given). Throws ImportEditError for a name no statement binds there, one that
- * is used, or one `leftAlone` gives a reason for.
+ * is used, or one `leftAlone` gives a reason for. With a line, a name bound more than once there
+ * (`import a; import a`, `from m import a, b as a`) means the bindings that can go: the others are
+ * refused only when none can.
  */
 export function selectRemovals<S extends BindingStatement>(
   statements: readonly S[],
@@ -121,19 +125,23 @@ export function selectRemovals<S extends BindingStatement>(
   const candidates = statements.filter((s) => line === undefined || (s.line <= line && line <= s.endLine));
   const remove = new Map<S, Set<number>>();
   for (const name of [...new Set(names)]) {
-    let found = false;
+    const bindings: Array<{ s: S; i: number; refusal?: ImportEditError }> = [];
     for (const s of candidates) {
       s.names.forEach((n, i) => {
         if (n.bound !== name) return;
-        found = true;
         const why = leftAlone(n);
-        if (why) throw new ImportEditError(`"${name}" is left alone (${why})`, s.line);
-        if (n.used) throw new ImportEditError(`"${name}" ${usedMessage}`, s.line);
-        if (!remove.has(s)) remove.set(s, new Set());
-        remove.get(s)!.add(i);
+        const refusal = why ? new ImportEditError(`"${name}" is left alone (${why})`, s.line) : n.used ? new ImportEditError(`"${name}" ${usedMessage}`, s.line) : undefined;
+        bindings.push({ s, i, refusal });
       });
     }
-    if (!found) throw new ImportEditError(`no import binds "${name}"${line !== undefined ? ` on line ${line}` : ''}`, line);
+    if (!bindings.length) throw new ImportEditError(`no import binds "${name}"${line !== undefined ? ` on line ${line}` : ''}`, line);
+    const removable = bindings.filter((b) => !b.refusal);
+    const refused = bindings.find((b) => b.refusal);
+    if (refused && (line === undefined || !removable.length)) throw refused.refusal;
+    for (const { s, i } of removable) {
+      if (!remove.has(s)) remove.set(s, new Set());
+      remove.get(s)!.add(i);
+    }
   }
   return remove;
 }

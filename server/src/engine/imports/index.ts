@@ -2,8 +2,8 @@
  * Import analysis for Python and JavaScript/TypeScript: unused bindings, their removal, who
  * provides an undefined name, and where a new import goes.
  */
-export { analysePython, unusedPythonNames, removePythonNames, addPythonImport, moduleOf, ImportEditError } from './python';
-export type { PythonAnalysis, PythonImport, PythonImportName, KeepReason, ImportKind, AddPythonImport } from './python';
+export { analysePython, unusedPythonNames, removePythonNames, removePythonImports, addPythonImport, moduleOf, ImportEditError } from './python';
+export type { PythonAnalysis, PythonImport, PythonImportName, PythonRemoval, KeepReason, ImportKind, AddPythonImport } from './python';
 export { analyseJs, unusedJsNames, removeJsNames, addJsImport, jsImportStatement } from './js';
 export type { JsAnalysis, JsImport, JsImportName, AddJsImport } from './js';
 export { tokenize, type Token } from './js-tokens';
