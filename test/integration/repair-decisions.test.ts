@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
+import { listRecords } from '../../server/src/engine/records';
 import { repairOnce } from '../../server/src/engine/repair';
 import type { Planner, ValidationResult, ValidationStep } from '../../server/src/engine/repair/types';
 import type { Validator } from '../../server/src/engine/repair/validator';
@@ -103,6 +104,10 @@ test('only a safe fix whose scenario passed against the patched app is written; 
   assert.match(reason.regresses, /^validation failed: scenarios failed: regressed: root$/);
   assert.equal(summary.counts.applied, 1);
   assert.equal(summary.counts.validated, 2, 'passed validations: passes and review, none of the others');
+  // Every record, with its validation summaries and "checked" status, reads back.
+  const stored = await listRecords(dir);
+  assert.deepEqual(stored.problems, []);
+  assert.equal(stored.records.length, NAMES.length);
 });
 
 test('a dry run writes nothing but its records, and says what it would have applied', async () => {

@@ -73,11 +73,13 @@ export const repairRecordSchema = z.strictObject({
   diffStats: statsSchema.optional(),
   validation: z
     .strictObject({
-      status: stepStatus,
+      status: z.enum(['passed', 'checked', 'failed', 'skipped']),
+      afterApply: z.array(z.string()).optional(),
       steps: z.array(
         z.strictObject({
           name: z.enum(['apply', 'parse', 'checks', 'scenarios']),
           status: stepStatus,
+          summary: z.string().optional(),
           output: z.string(),
           durationMs: z.number(),
         }),
