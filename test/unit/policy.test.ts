@@ -133,6 +133,14 @@ describe('policy: score and label', () => {
     assert.equal(dd.label, 'needs-review');
     assert.ok(dd.reasons.includes('dependency "reqeusts" is not a known package (+35)'));
 
+    // A route path that other methods share moves them too: a person decides.
+    const route = plan(['routes/books.js'], [
+      { type: 'update_route', file: 'routes/books.js', rationale: 'r', evidence: ['shared-route: "/book" also declares PUT, DELETE at routes/books.js:12; they move with it'], details: { method: 'GET', from: '/book', to: '/books' } },
+    ]);
+    const rd = await planPolicy({ ...route, confidence: 0.95 }, { workspace: dir });
+    assert.equal(rd.label, 'needs-review', rd.reasons.join('; '));
+    assert.ok(rd.reasons.some((r) => /^the route changed also serves other methods .*\(\+25\)$/.test(r)), rd.reasons.join('; '));
+
     const mig = plan(['migrations/0002_add.py', 'Dockerfile'], [
       { type: 'modify_code', file: 'migrations/0002_add.py', rationale: 'r', details: { find: 'a', replace: 'b' } },
     ]);

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { configSchema } from '../../server/src/engine/config/schema';
-import type { SmokeReport, Trace, Violation } from '../../server/src/engine/model';
+import type { ScenarioResult, SmokeReport, Trace, Violation } from '../../server/src/engine/model';
+import type { SourceReader } from '../../server/src/engine/routes';
 import type { ExecutorContext, PlanningContext } from '../../server/src/engine/repair/types';
 import { listWorkspaceFiles } from '../../server/src/engine/traces/workspace-files';
 import { REPO_ROOT } from '../setup/docker';
@@ -42,17 +43,42 @@ export function violation(v: Partial<Violation> & Pick<Violation, 'method' | 'pa
   };
 }
 
-export async function planningContext(workspace: string, v: Violation, config: Record<string, unknown> = {}): Promise<PlanningContext> {
-  const files = await listWorkspaceFiles(workspace);
-  const report: SmokeReport = { workspace, configFile: 'smoke-repair.yaml', baseUrl: '', runtime: 'docker', startedAt: 0, durationMs: 0, passRate: 0, passed: 0, total: 1, scenarios: [], violations: [v], unsatisfied: [] };
+export interface PlanningOptions {
+  /** Files the workspace listing leaves out (to stand for a workspace without them). */
+  hide?: RegExp;
+  /** Other scenarios of the same run, passing unless said otherwise. */
+  scenarios?: Array<Pick<ScenarioResult, 'name' | 'method' | 'path'> & { ok?: boolean }>;
+}
+
+export async function planningContext(workspace: string, v: Violation, config: Record<string, unknown> = {}, opts: PlanningOptions = {}): Promise<PlanningContext> {
+  const files = (await listWorkspaceFiles(workspace)).filter((f) => !opts.hide?.test(f));
+  const scenarios = (opts.scenarios ?? []).map((s, i) => scenarioResult({ ...s, id: `other-${i}` }));
+  const passed = scenarios.filter((s) => s.ok).length;
+  const report: SmokeReport = { workspace, configFile: 'smoke-repair.yaml', baseUrl: '', runtime: 'docker', startedAt: 0, durationMs: 0, passRate: passed / (scenarios.length + 1), passed, total: scenarios.length + 1, scenarios, violations: [v], unsatisfied: [] };
   return {
     workspace,
     violation: v,
     report,
     config: configSchema.parse({ app: {}, ...config }),
     files,
-    read: (f) => readFile(path.join(workspace, f), 'utf8').catch(() => undefined),
+    read: (f) => (opts.hide?.test(f) ? Promise.resolve(undefined) : readFile(path.join(workspace, f), 'utf8').catch(() => undefined)),
   };
+}
+
+function scenarioResult(s: Pick<ScenarioResult, 'name' | 'method' | 'path'> & { ok?: boolean; id: string }): ScenarioResult {
+  const ok = s.ok ?? true;
+  return { scenarioId: s.id, name: s.name, method: s.method, path: s.path, resolvedPath: s.path, expectedStatus: 200, status: ok ? 200 : 500, ok, durationMs: 1, startedAt: 0, endedAt: 1, bodyExcerpt: '', failures: ok ? [] : ['status'], attempts: 1 };
+}
+
+/** A workspace's files read from a folder, as the route scanner reads them (some hidden on request). */
+export async function folderReader(dir: string, hide?: RegExp): Promise<SourceReader> {
+  const files = (await listWorkspaceFiles(dir)).filter((f) => !hide?.test(f));
+  return { files, read: (f) => (hide?.test(f) ? Promise.resolve(undefined) : readFile(path.join(dir, f), 'utf8').catch(() => undefined)) };
+}
+
+/** A workspace held in memory: path → text. */
+export function memoryReader(texts: Record<string, string>): SourceReader {
+  return { files: Object.keys(texts).sort(), read: async (f) => texts[f] };
 }
 
 export async function executorContext(workspace: string, file: string): Promise<ExecutorContext> {

@@ -3,10 +3,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fixPlanSchema, type FixPlan, type Operation } from '../../server/src/engine/plan/schema';
-import { routePathRule, routerNotIncludedRule, statusCodeRule } from '../../server/src/engine/plan/rules/routing';
-import { includeRouter, setStatusCode, updateRoute } from '../../server/src/engine/patch/executors/code';
+import { routePathRule, routerNotIncludedRule, SHARED_ROUTE_MARKER, statusCodeRule } from '../../server/src/engine/plan/rules/routing';
+import { includeRouter, modifyCode, setStatusCode, updateRoute } from '../../server/src/engine/patch/executors/code';
 import type { NoPlan, Rule } from '../../server/src/engine/repair/types';
-import { copyWorkspace, EXAMPLES, executorContext, FIXTURES, nodeCheck, planningContext, pyCompile, violation } from './routing-helpers';
+import { copyWorkspace, EXAMPLES, executorContext, FIXTURES, nodeCheck, planningContext, pyCompile, violation, writeText, type PlanningOptions } from './routing-helpers';
 
 const EXECUTORS = { include_router: includeRouter, set_status_code: setStatusCode, update_route: updateRoute } as const;
 
@@ -253,4 +253,221 @@ test('status code: a status constant and a decorator with no status', async () =
   } finally {
     await ws.dispose();
   }
+});
+
+// ---------------------------------------------------------------- apps written the way other people write them
+
+const LIB = path.join(FIXTURES, 'express4-library');
+const BOARDS = path.join(FIXTURES, 'express5-boards');
+const SERVED = path.join(FIXTURES, 'fastapi-served');
+const SHELF = path.join(FIXTURES, 'flask-shelf');
+const SINGLE = path.join(FIXTURES, 'flask-single');
+/** A configuration whose app is started by this command. */
+const runs = (command: string) => ({ app: { process: { command } } });
+const BLOG = path.join(FIXTURES, 'express-blog');
+
+async function ruleOutcome(rule: Rule, workspace: string, v: Parameters<typeof violation>[0], config: Record<string, unknown> = {}, opts: PlanningOptions = {}): Promise<FixPlan | NoPlan> {
+  const out = await rule.plan(await planningContext(workspace, violation(v), config, opts));
+  return 'reason' in out ? (out as NoPlan) : fixPlanSchema.parse(out);
+}
+
+async function planOf(rule: Rule, workspace: string, v: Parameters<typeof violation>[0], config: Record<string, unknown> = {}, opts: PlanningOptions = {}): Promise<FixPlan> {
+  const out = await ruleOutcome(rule, workspace, v, config, opts);
+  assert.ok(!('reason' in out), `expected a plan, got: ${'reason' in out ? out.reason : ''}`);
+  return out as FixPlan;
+}
+
+async function refusalOf(rule: Rule, workspace: string, v: Parameters<typeof violation>[0], config: Record<string, unknown> = {}, opts: PlanningOptions = {}): Promise<NoPlan> {
+  const out = await ruleOutcome(rule, workspace, v, config, opts);
+  assert.ok('reason' in out, `expected no plan, got ${JSON.stringify(out)}`);
+  return out as NoPlan;
+}
+
+/** Apply a one-operation plan of any code type to a copy; check the file still parses. */
+async function applied(workspace: string, plan: FixPlan): Promise<{ before: string; after: string }> {
+  assert.equal(plan.operations.length, 1);
+  const op = plan.operations[0]! as Operation;
+  const copy = await copyWorkspace(workspace);
+  try {
+    const ctx = await executorContext(copy.dir, op.file);
+    const exec = { ...EXECUTORS, modify_code: modifyCode }[op.type as keyof typeof EXECUTORS | 'modify_code'] as (o: Operation, c: typeof ctx) => string | Promise<string>;
+    const after = await exec(op, ctx);
+    const full = await writeText(copy.dir, op.file, after);
+    if (op.file.endsWith('.py')) await pyCompile(full);
+    else await nodeCheck(full);
+    return { before: ctx.text, after };
+  } finally {
+    await copy.dispose();
+  }
+}
+
+test('Flask status: a tuple return gets its status changed; a return without one gets it added; never a status_code in a Flask decorator', async () => {
+  const cfg = runs('flask --app shelf run');
+  const tuple = await planOf(statusCodeRule, SHELF, { scenario: 'create book', method: 'POST', path: '/api/books/', expectedStatus: 201, actualStatus: 200 }, cfg);
+  assert.equal(tuple.category, 'STATUS_CODE');
+  assert.deepEqual(tuple.files, ['shelf/books.py']);
+  let r = await applied(SHELF, tuple);
+  assert.equal(r.after, r.before.replace('    return book, 200\n', '    return book, 201\n'));
+
+  const bare = await planOf(statusCodeRule, SHELF, { scenario: 'lend', method: 'POST', path: '/api/books/{book_id}/loans', expectedStatus: 201, actualStatus: 200 }, cfg);
+  r = await applied(SHELF, bare);
+  assert.equal(r.after, r.before.replace('    return jsonify(loan)\n', '    return jsonify(loan), 201\n'));
+  assert.doesNotMatch(JSON.stringify(bare.operations), /status_code/);
+
+  // HTTPStatus names stay names.
+  const named = await planOf(statusCodeRule, SHELF, { scenario: 'delete book', method: 'DELETE', path: '/api/books/{book_id}', expectedStatus: 204, actualStatus: 200 }, cfg);
+  r = await applied(SHELF, named);
+  assert.equal(r.after, r.before.replace('return "", HTTPStatus.OK', 'return "", HTTPStatus.NO_CONTENT'));
+});
+
+test('Flask status: a view serving GET and POST changes only the POST branch; a nested function is not the view', async () => {
+  const post = await planOf(statusCodeRule, SHELF, { scenario: 'join', method: 'POST', path: '/members/', expectedStatus: 201, actualStatus: 202 });
+  let r = await applied(SHELF, post);
+  assert.equal(r.after, r.before.replace('return jsonify(member), 202', 'return jsonify(member), 201'));
+  assert.match(r.after, /^    return jsonify\(MEMBERS\)$/m, 'the GET answer is left alone');
+
+  const card = await planOf(statusCodeRule, SHELF, { scenario: 'card', method: 'GET', path: '/members/{name}/card', expectedStatus: 203, actualStatus: 200 });
+  r = await applied(SHELF, card);
+  assert.equal(r.after, r.before.replace('    return jsonify(render(name))\n', '    return jsonify(render(name)), 203\n'));
+  assert.match(r.after, /return \{"card": n\}, 200/, "the nested helper's return is not the view's");
+
+  // One return answers GET and PUT alike: giving it PUT's status would change GET's.
+  const both = await refusalOf(statusCodeRule, SHELF, { method: 'PUT', path: '/members/{name}/badge', expectedStatus: 201, actualStatus: 200 });
+  assert.equal(both.code, 'unsafe');
+  assert.match(both.reason, /also answers GET/);
+
+  // The status answered matches no return of the view: it sets it elsewhere; no guess.
+  const other = await refusalOf(statusCodeRule, SHELF, { method: 'POST', path: '/members/', expectedStatus: 201, actualStatus: 200 });
+  assert.equal(other.code, 'insufficient_evidence');
+  assert.match(other.reason, /returns 200 for POST from 0 places/);
+});
+
+test('Flask status in a one-module app: a multi-line tuple and converters', async () => {
+  const plan = await planOf(statusCodeRule, SINGLE, { scenario: 'restock', method: 'POST', path: '/items/{sku}/restock', expectedStatus: 200, actualStatus: 202 }, runs('python -m flask --app inventory run'));
+  const r = await applied(SINGLE, plan);
+  assert.equal(r.after, r.before.replace('        202,\n    )', '        200,\n    )'));
+  const item = await planOf(statusCodeRule, SINGLE, { scenario: 'get item', method: 'GET', path: '/items/SKU-1042', expectedStatus: 203, actualStatus: 200 });
+  assert.match((item.operations[0]!.details as { find: string }).find, /return jsonify\(ITEMS\.get\(sku\)\)/);
+});
+
+test('FastAPI status: the module the run command serves, never a look-alike it does not', async () => {
+  const v = { scenario: 'create user', method: 'POST', path: '/users/', expectedStatus: 201, actualStatus: 200 } as const;
+  const main = await planOf(statusCodeRule, SERVED, v, runs('uvicorn sql_app.main:app --port 8000'));
+  assert.deepEqual(main.files, ['sql_app/main.py']);
+  assert.deepEqual(main.operations[0]!.details, { method: 'POST', path: '/users/', from: 200, to: 201, line: 11 });
+  assert.ok(main.operations[0]!.evidence.some((e) => /uvicorn sql_app\.main:app.*serves sql_app\/main\.py:6/.test(e)), main.operations[0]!.evidence.join('\n'));
+  // The image's CMD says the same through gunicorn's uvicorn worker.
+  const docker = await planOf(statusCodeRule, SERVED, v, { app: { docker: { service: 'api' } } });
+  assert.deepEqual(docker.files, ['sql_app/main.py']);
+  const alt = await planOf(statusCodeRule, SERVED, v, runs('gunicorn -k uvicorn.workers.UvicornWorker sql_app.alt_main:app'));
+  assert.deepEqual(alt.files, ['sql_app/alt_main.py']);
+  // Nothing tells which app runs: no file is picked.
+  const unsure = await refusalOf(statusCodeRule, SERVED, v, {}, { hide: /Dockerfile|compose/ });
+  assert.equal(unsure.code, 'insufficient_evidence');
+  assert.match(unsure.reason, /sql_app\/alt_main\.py:19.*sql_app\/main\.py:12|sql_app\/main\.py:12.*sql_app\/alt_main\.py:19/);
+  // A router included with prefix=settings.API_PREFIX and a trailing-slash route.
+  const item = await planOf(statusCodeRule, SERVED, { scenario: 'create item', method: 'POST', path: '/api/v1/items/', expectedStatus: 201, actualStatus: 200 }, runs('uvicorn sql_app.main:app'));
+  assert.deepEqual(item.operations[0]!.details, { method: 'POST', path: '/api/v1/items/', from: 200, to: 201, line: 22 });
+  const r = await applied(SERVED, item);
+  assert.equal(r.after, r.before.replace('@router.post("/")', '@router.post("/", status_code=201)'));
+});
+
+test('Express status: a .route() chain, a handler defined in another module, a router loaded with import() in a loop', async () => {
+  const chain = await planOf(statusCodeRule, LIB, { scenario: 'add book', method: 'POST', path: '/books', expectedStatus: 201, actualStatus: 200 });
+  assert.deepEqual(chain.operations[0]!.details, { method: 'POST', path: '/books', from: 200, to: 201, line: 15 });
+  let r = await applied(LIB, chain);
+  assert.equal(r.after, r.before.replace('    res.json(book);\n  });\n\nrouter\n', '    res.status(201).json(book);\n  });\n\nrouter\n'));
+  assert.match(r.after, /res\.status\(400\)\.json\(\{ error: 'title is required' \}\)/, 'the deliberate 400 is left alone');
+
+  const named = await planOf(statusCodeRule, LIB, { scenario: 'add author', method: 'POST', path: '/api/v1/authors', expectedStatus: 201, actualStatus: 200 });
+  assert.deepEqual(named.files, ['lib/authors.js']);
+  r = await applied(LIB, named);
+  assert.equal(r.after, r.before.replace('res.status(200).json(author)', 'res.status(201).json(author)'));
+
+  const dynamic = await planOf(statusCodeRule, BOARDS, { scenario: 'add card', method: 'POST', path: '/boards/{board_id}/cards', expectedStatus: 201, actualStatus: 200 });
+  assert.deepEqual(dynamic.files, ['src/routes/cards.js']);
+  r = await applied(BOARDS, dynamic);
+  assert.equal(r.after, r.before.replace('  res.json(card);', '  res.status(201).json(card);'));
+});
+
+test('routers mounted at run time, in nested chains or only in an app that does not run: included where it counts, never twice', async () => {
+  // A router mounted by a loop over the routes folder is mounted: a 404 there comes from the handler.
+  const dynamic = await refusalOf(routerNotIncludedRule, BOARDS, { method: 'GET', path: '/boards/{board_id}', expectedStatus: 200, actualStatus: 404 });
+  assert.match(dynamic.reason, /src\/routes\/boards\.js:16 .*included below the mount computed at src\/app\.js:20/);
+  const nested = await refusalOf(routerNotIncludedRule, LIB, { method: 'GET', path: '/books/{book_id}/reviews/{review_id}', expectedStatus: 200, actualStatus: 404 });
+  assert.match(nested.reason, /routes\/reviews\.js:10 and its router is included/);
+  // The body says a record is missing: the handler answered.
+  const record = await refusalOf(routerNotIncludedRule, SERVED, { method: 'GET', path: '/api/v1/items/{item_id}', expectedStatus: 200, actualStatus: 404, response: { status: 404, bodyExcerpt: '{"detail":"Item not found"}' } });
+  assert.match(record.reason, /comes from the handler.*Item not found/);
+
+  // Included only in alt_main.py, which the run command does not start.
+  const tags = await planOf(routerNotIncludedRule, SERVED, { scenario: 'tags', method: 'GET', path: '/api/v1/tags/', expectedStatus: 200, actualStatus: 404 }, runs('uvicorn sql_app.main:app'));
+  assert.deepEqual(tags.files, ['sql_app/main.py']);
+  assert.deepEqual(tags.operations[0]!.details, { framework: 'fastapi', module: '.routers.tags', router: 'router', mountPath: '/api/v1' });
+  assert.ok(tags.operations[0]!.evidence.some((e) => /only in sql_app\/alt_main\.py:5/.test(e)));
+  const r = await applied(SERVED, tags);
+  assert.match(r.after, /^from \.routers import items, tags$/m);
+  assert.match(r.after, /app\.include_router\(items\.router, prefix=settings\.API_PREFIX\)\napp\.include_router\(tags\.router, prefix="\/api\/v1"\)\n/);
+});
+
+test('a blueprint mounted under a parameter gets the parameter in Flask syntax, never a value the request used', async () => {
+  const plan = await planOf(routerNotIncludedRule, SHELF, { scenario: 'review', method: 'POST', path: '/api/books/{book_id}/reviews/', expectedStatus: 201, actualStatus: 404 });
+  assert.deepEqual(plan.operations[0]!.details, { framework: 'flask', module: 'shelf.reviews', router: 'bp', mountPath: '/api/books/<book_id>/reviews' });
+  const r = await applied(SHELF, plan);
+  assert.match(r.after, /    app\.register_blueprint\(members\.bp\)\n    app\.register_blueprint\(reviews\.bp, url_prefix="\/api\/books\/<book_id>\/reviews"\)\n/);
+  const concrete = await refusalOf(routerNotIncludedRule, SHELF, { method: 'POST', path: '/api/books/42/reviews/', expectedStatus: 201, actualStatus: 404 });
+  assert.equal(concrete.code, 'insufficient_evidence');
+  assert.match(concrete.reason, /"42", a value the request filled in/);
+  // A value the router's own parameter takes needs no mount path: nothing of the request is written.
+  const shop = await planOf(routerNotIncludedRule, SHOP, { method: 'POST', path: '/products/7/reviews', expectedStatus: 201, actualStatus: 404 });
+  assert.deepEqual(shop.operations[0]!.details, { framework: 'fastapi', module: 'app.routers.reviews', router: 'router' });
+});
+
+test('route path: never a literal where the request held a value', async () => {
+  // A list route and a request for one post: the id is a value, not a missing word of the path.
+  for (const p of ['/posts/1', '/posts/{post_id}']) {
+    const np = await refusalOf(routePathRule, BLOG, { method: 'GET', path: p, expectedStatus: 200, actualStatus: 404 });
+    assert.equal(np.code, 'not_applicable', np.reason);
+    const flask = await refusalOf(routePathRule, SINGLE, { method: 'GET', path: p, expectedStatus: 200, actualStatus: 404 });
+    assert.equal(flask.code, 'not_applicable', flask.reason);
+  }
+  // A slug does not look like a value, but the OpenAPI document says it is one, and so does the
+  // app's own /posts/:postId/comments, which takes a parameter right there.
+  const slug = await refusalOf(routePathRule, BLOG, { method: 'GET', path: '/posts/hello-world', expectedStatus: 200, actualStatus: 404 }, { openapi: { location: 'openapi.json' } });
+  assert.equal(slug.code, 'not_applicable');
+  const sibling = await refusalOf(routePathRule, BLOG, { method: 'GET', path: '/posts/hello-world', expectedStatus: 200, actualStatus: 404 });
+  assert.match(sibling.reason, /no declared GET route is a small edit of literal text away/);
+  // FastAPI: "/users/" is not rewritten to "/users/rick/": /users/{user_id} answers it, the 404 is the handler's.
+  const rick = await refusalOf(routePathRule, SERVED, { method: 'GET', path: '/users/rick/', expectedStatus: 200, actualStatus: 404 }, runs('uvicorn sql_app.main:app'));
+  assert.match(rick.reason, /declared as written at sql_app\/main\.py:21/);
+  const record = await refusalOf(routePathRule, BLOG, { method: 'GET', path: '/posts/{post_id}/comments', expectedStatus: 200, actualStatus: 404, response: { status: 404, bodyExcerpt: '{"error":"Post not found"}' } });
+  assert.match(record.reason, /comes from the handler/);
+});
+
+test('route path: a typo in literal text is fixed keeping the route own parameter syntax', async () => {
+  const flask = await planOf(routePathRule, SINGLE, { scenario: 'history', method: 'GET', path: '/item/{item_id}/history', expectedStatus: 200, actualStatus: 404 });
+  assert.deepEqual(flask.operations[0]!.details, { method: 'GET', from: '/item/<int:item_id>/histroy', to: '/item/<int:item_id>/history', line: 36 });
+  const r = await applied(SINGLE, flask);
+  assert.equal(r.after, r.before.replace('"/item/<int:item_id>/histroy"', '"/item/<int:item_id>/history"'));
+});
+
+test('route path: a route another passing scenario uses is never moved; one shared by other methods is marked', async () => {
+  // The scenario has the typo; the route is right, and "list comments" passes through it.
+  const v = { scenario: 'recent comments', method: 'GET', path: '/posts/{post_id}/coments', expectedStatus: 200, actualStatus: 404 } as const;
+  const unsafe = await refusalOf(routePathRule, BLOG, v, {}, { scenarios: [{ name: 'list comments', method: 'GET', path: '/posts/{id}/comments' }] });
+  assert.equal(unsafe.code, 'unsafe');
+  assert.match(unsafe.reason, /would break GET \/posts\/\{id\}\/comments \("list comments"\)/);
+  // With that scenario failing, nothing passing depends on the route.
+  const plan = await planOf(routePathRule, BLOG, v, {}, { scenarios: [{ name: 'list comments', method: 'GET', path: '/posts/{id}/comments', ok: false }] });
+  assert.deepEqual(plan.operations[0]!.details, { method: 'GET', from: '/posts/:postId/comments', to: '/posts/:postId/coments', line: 16 });
+
+  // A .route() chain: moving PUT's literal moves GET with it.
+  const put = { scenario: 'rename user', method: 'PUT', path: '/api/user/{id}', expectedStatus: 200, actualStatus: 404 } as const;
+  const shared = await planOf(routePathRule, EXPRESS, put);
+  const op = shared.operations[0]!;
+  assert.ok(op.evidence.some((e) => e.startsWith(`${SHARED_ROUTE_MARKER} "/users/:userId" also declares GET`)), op.evidence.join('\n'));
+  assert.ok(shared.confidence <= 0.5);
+  const broken = await refusalOf(routePathRule, EXPRESS, put, {}, { scenarios: [{ name: 'get user', method: 'GET', path: '/api/users/{user_id}' }] });
+  assert.equal(broken.code, 'unsafe');
+  assert.match(broken.reason, /would break GET \/api\/users\/\{user_id\} \("get user"\)/);
 });

@@ -330,7 +330,7 @@ async function explainFailures(input: ExplainInput): Promise<Violation[]> {
       location = importer;
       locationKind = 'importer';
     } else {
-      routes ??= await scanWorkspaceRoutes(workspace, files);
+      routes ??= await scanWorkspaceRoutes(workspace, files, config);
       const handler = scenario?.handler ?? findHandler(routes, r.method, r.path)?.location;
       if (handler) {
         location = handler;

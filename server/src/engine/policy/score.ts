@@ -81,6 +81,10 @@ export function planScore(plan: FixPlan): ScorePart[] {
   }
   for (const name of [...unknown].sort()) parts.push({ points: 35, reason: `dependency "${name}" is not a known package (+35)` });
 
+  // A route whose path also serves other methods moves them too: never without a person's yes.
+  const shared = plan.operations.flatMap((op) => op.evidence.filter((e) => /^shared-route:/i.test(e)));
+  if (shared.length) parts.push({ points: 25, reason: `the route changed also serves other methods (${shared[0].replace(/^shared-route:\s*/i, '').slice(0, 120)}) (+25)` });
+
   if (plan.confidence < 0.8) {
     const points = Math.round((0.8 - plan.confidence) * 25);
     if (points > 0) parts.push({ points, reason: `confidence ${plan.confidence} (+${points})` });

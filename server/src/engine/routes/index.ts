@@ -1,132 +1,113 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import type { SmokeConfig } from '../config/schema';
 import type { SourceLocation } from '../model';
+import { matchRequest, resourceNamesOf, type RouteCandidate } from './match';
+import { normaliseRoutePath } from './normalise';
+import { routeAlternatives } from './pattern';
+import { scanModule } from './routers';
+import type { RouteSite } from './sites';
+import { lineStarts, lineTextAt } from './syntax';
+import { loadRouteTable } from './table';
 
 /**
  * Finds the source line of the handler that serves a route, by reading route declarations
- * (FastAPI/Flask decorators, Express calls) in the workspace's source files. Used to place a
- * diagnostic when a failure has no stack frame in the workspace (a 404 from a router that was
- * never included, a wrong status code).
+ * (FastAPI/Flask decorators, Express calls and `.route()` chains) and how routers are mounted. Used
+ * to place a diagnostic when a failure has no stack frame in the workspace (a 404 from a router
+ * that was never included, a wrong status code).
  */
 
 export interface RouteDeclaration {
   method: string;
   /** The literal path as written, normalised: parameters become `{}`. */
   path: string;
-  /** The prefix declared for the whole router in the same file (`APIRouter(prefix=...)`), normalised. */
+  /** Every normalised path the literal stands for, when it has optional parts (Express `:id?`, `{/:id}`). */
+  paths?: string[];
+  /** The prefix declared for the router it hangs on (`APIRouter(prefix=...)`), normalised. */
   prefix: string;
   location: SourceLocation;
+  /** Full normalised paths it answers at, when the workspace's wiring was read (scanWorkspaceRoutes). */
+  fullPaths?: string[];
+  /** Normalised paths it answers below a mount computed at run time. */
+  tails?: string[];
+  /** Whether the app that runs serves it (false: a router never included, an app not started). */
+  mounted?: boolean;
+  /** The router variable it hangs on, for matching by resource name. */
+  routerName?: string;
 }
 
-const SOURCE_EXT = new Set(['.py', '.js', '.mjs', '.cjs', '.ts', '.mts', '.cts']);
-const MAX_FILE_BYTES = 512 * 1024;
-
-const PY_DECORATOR = /^\s*@\s*[A-Za-z_][\w.]*\.(get|post|put|patch|delete|head|options|route|api_route)\(\s*[rbuf]?(["'])(.*?)\2/;
-const PY_METHODS = /methods\s*=\s*\[([^\]]*)\]/;
-const PY_PREFIX = /APIRouter\([^)]*prefix\s*=\s*(["'])(.*?)\1|Blueprint\([^)]*url_prefix\s*=\s*(["'])(.*?)\3/;
-const JS_ROUTE = /\b[A-Za-z_$][\w$]*\s*\.\s*(get|post|put|patch|delete|head|options|all)\(\s*(["'`])(\/.*?)\2/;
-const JS_ROUTE_CHAIN = /\.route\(\s*(["'`])(\/.*?)\1\s*\)/;
-
 export { normaliseRoutePath } from './normalise';
-import { normaliseRoutePath } from './normalise';
 
-/** Read route declarations from one file's text. `file` is workspace-relative. */
+/** Read route declarations from one file's text, without the rest of the workspace. `file` is workspace-relative. */
 export function scanRoutes(file: string, text: string): RouteDeclaration[] {
-  const ext = path.extname(file);
-  const lines = text.split(/\r?\n/);
-  const out: RouteDeclaration[] = [];
-  if (ext === '.py') {
-    const prefixMatch = PY_PREFIX.exec(text);
-    const prefix = prefixMatch ? normaliseRoutePath(prefixMatch[2] ?? prefixMatch[4] ?? '') : '';
-    for (let i = 0; i < lines.length; i++) {
-      const m = PY_DECORATOR.exec(lines[i]);
-      if (!m) continue;
-      let methods = [m[1].toUpperCase()];
-      if (m[1] === 'route' || m[1] === 'api_route') {
-        const ms = PY_METHODS.exec(lines[i]);
-        methods = ms ? [...ms[1].matchAll(/["'](\w+)["']/g)].map((x) => x[1].toUpperCase()) : ['GET'];
-      }
-      // The handler is the `def` under the decorators.
-      let defLine = i;
-      for (let j = i + 1; j < Math.min(lines.length, i + 20); j++) {
-        if (/^\s*(async\s+)?def\s/.test(lines[j])) {
-          defLine = j;
-          break;
-        }
-      }
-      const column = lines[defLine].search(/\S/) + 1;
-      for (const method of methods) {
-        out.push({ method, path: normaliseRoutePath(m[3] || '/'), prefix, location: { file, line: defLine + 1, column } });
-      }
-    }
-  } else if (SOURCE_EXT.has(ext)) {
-    for (let i = 0; i < lines.length; i++) {
-      const m = JS_ROUTE.exec(lines[i]);
-      if (m) {
-        out.push({
-          method: m[1] === 'all' ? '*' : m[1].toUpperCase(),
-          path: normaliseRoutePath(m[3]),
-          prefix: '',
-          location: { file, line: i + 1, column: lines[i].search(/\S/) + 1 },
-        });
-        continue;
-      }
-      const chain = JS_ROUTE_CHAIN.exec(lines[i]);
-      if (chain) {
-        for (const verb of lines[i].matchAll(/\.(get|post|put|patch|delete)\(/g)) {
-          out.push({ method: verb[1].toUpperCase(), path: normaliseRoutePath(chain[2]), prefix: '', location: { file, line: i + 1 } });
-        }
-      }
-    }
-  }
-  return out;
+  const facts = scanModule(file, text);
+  const starts = lineStarts(text);
+  return facts.sites.map((site) => {
+    const router = facts.routers.find((r) => r.name === site.owner);
+    const paths = routeAlternatives(site.literal || '/', site.framework);
+    return {
+      method: site.method,
+      path: paths[0]!,
+      ...(paths.length > 1 ? { paths } : {}),
+      prefix: router?.prefix ? normaliseRoutePath(router.prefix) : '',
+      location: handlerLocation(site, text, starts),
+      ...(router ? { routerName: router.name } : {}),
+    };
+  });
+}
+
+function handlerLocation(site: RouteSite, text: string, starts: number[]): SourceLocation {
+  const column = lineTextAt(text, starts, site.handlerLine - 1).search(/\S/) + 1;
+  return { file: site.file, line: site.handlerLine, column: Math.max(1, column) };
 }
 
 /**
- * The declaration that best explains `METHOD path`: an exact match of prefix + path first, then the
- * longest declared path that is a suffix of the requested one (a router mounted under a prefix
- * declared elsewhere). Undefined when nothing matches.
+ * The declaration that best explains `METHOD path`: one answering at exactly that path first, then
+ * one below a computed mount or a router mounted elsewhere whose path ends the request (its
+ * module's name telling which). Undefined when nothing matches, or when two declarations explain
+ * the request equally well (a wrong place is worse than none).
  */
 export function findHandler(routes: RouteDeclaration[], method: string, requestPath: string): RouteDeclaration | undefined {
-  const target = normaliseRoutePath(requestPath);
-  let best: { route: RouteDeclaration; score: number } | undefined;
-  for (const route of routes) {
-    if (route.method !== method.toUpperCase() && route.method !== '*') continue;
-    const full = normaliseRoutePath(route.prefix + route.path);
-    let score = -1;
-    if (full === target) score = 10_000 + full.length;
-    // A router mounted under a prefix declared in another file: the declared path is a suffix on a segment boundary.
-    else if (route.path.length > 1 && route.path.startsWith('/') && target.endsWith(route.path)) score = route.path.length;
-    // A router with no prefix of its own, mounted elsewhere: guess its mount point from the file name (`routes/tags.js` → `/tags`).
-    else if (!route.prefix && normaliseRoutePath(`/${path.basename(route.location.file, path.extname(route.location.file))}${route.path}`) === target) score = 1_000;
-    if (score > (best?.score ?? -1)) best = { route, score };
-  }
-  return best?.route;
+  const m = matchRequest(routes, declarationCandidate, method, requestPath);
+  return m.rivals.length > 0 ? undefined : m.best?.item;
 }
 
-/** Scan the given workspace files (workspace-relative) for route declarations. Unreadable files are passed over. */
-export async function scanWorkspaceRoutes(workspace: string, files: string[]): Promise<RouteDeclaration[]> {
-  const out: RouteDeclaration[] = [];
-  for (const file of files) {
-    if (!SOURCE_EXT.has(path.extname(file))) continue;
-    try {
-      const buf = await readFile(path.join(workspace, file));
-      if (buf.length > MAX_FILE_BYTES) continue;
-      out.push(...scanRoutes(file, buf.toString('utf8')));
-    } catch {
-      /* unreadable: not a route source */
-    }
-  }
-  return out;
+function declarationCandidate(d: RouteDeclaration): RouteCandidate {
+  const own = (d.paths ?? [d.path]).map((p) => normaliseRoutePath(`${d.prefix}/${p}`));
+  const key = `${d.location.file}:${d.location.line}:${d.method}`;
+  const names = resourceNamesOf(d.location.file, d.routerName);
+  if (d.fullPaths === undefined) return { method: d.method, full: own, tails: [], own, names, key };
+  return { method: d.method, full: d.fullPaths, tails: d.tails ?? [], own: d.mounted ? [] : own, names, key };
+}
+
+/**
+ * Route declarations of the workspace with the paths the served app answers them at. Unreadable
+ * files are passed over; `config` tells which module the app is started from.
+ */
+export async function scanWorkspaceRoutes(workspace: string, files: string[], config?: SmokeConfig): Promise<RouteDeclaration[]> {
+  const reader = { files, read: (f: string) => readFile(path.join(workspace, f), 'utf8').catch(() => undefined) };
+  const table = await loadRouteTable(reader, config);
+  return table.routes.map((r) => {
+    const starts = lineStarts(table.texts.get(r.site.file) ?? '');
+    const paths = routeAlternatives(r.site.literal || '/', r.site.framework);
+    return {
+      method: r.site.method,
+      path: paths[0]!,
+      ...(paths.length > 1 ? { paths } : {}),
+      prefix: r.router?.prefix ? normaliseRoutePath(r.router.prefix) : '',
+      location: handlerLocation(r.site, table.texts.get(r.site.file) ?? '', starts),
+      fullPaths: r.fullPaths,
+      tails: r.tails,
+      mounted: r.mounted,
+      ...(r.router ? { routerName: r.router.name } : {}),
+    };
+  });
 }
 
 export { scanRouteSites, type RouteSite, type Framework } from './sites';
 export {
   scanModule,
   scanModules,
-  resolveRoutes,
-  inclusionsOf,
-  findAppModule,
   pythonModuleName,
   resolveJsModule,
   jsSpecifier,
@@ -135,7 +116,14 @@ export {
   type AppDefinition,
   type ImportBinding,
   type Inclusion,
-  type ResolvedRoute,
+  type ReExport,
 } from './routers';
+export { resolveRoutes, resolveIn, inclusionsOf, findAppModule, RouteWorkspace, type ResolvedRoute, type ServedEntry } from './resolve';
+export { loadRouteTable, findRoute, candidateOf, type RouteTable } from './table';
+export { matchRequest, resourceNamesOf, sameResourceWord, type RouteCandidate, type RouteHit, type RequestMatch, type MatchKind } from './match';
+export { findServedEntry } from './entry';
+export { routeAlternatives, matchSegments, segmentsOf, looksLikeValue, parameterSegment } from './pattern';
+export { notFoundSource, type NotFoundSource } from './notFound';
+export { flaskViewResponses, returnsFor, statusValue, expressHandlerCode, expressSends, type ViewResponses, type ViewReturn, type HandlerCode, type Send } from './responses';
 export { loadSources, type SourceReader } from './workspace';
 export { detectEol, matchBracket, pythonBlockEnd, lineStarts, lineOfOffset, languageOf } from './syntax';

@@ -1,13 +1,13 @@
 import * as path from 'node:path';
-import { normaliseRoutePath } from './normalise';
-import { scanRouteSites, keywordString, firstStringArgument, type Framework, type RouteSite } from './sites';
-import { languageOf, lineOfOffset, lineStarts, matchBracket } from './syntax';
+import { scanRouteSites, type Framework, type RouteSite } from './sites';
+import { languageOf, lineOfOffset, lineStarts, matchBracket, type SourceLanguage } from './syntax';
+import { plainString, scanValues, splitTopLevel, type ModuleValues } from './values';
 
 /**
- * How a workspace wires its routes together: the routers each module defines (FastAPI
- * `APIRouter`, Flask `Blueprint`, Express `Router()`), the apps (`FastAPI()`, `Flask(__name__)`,
- * `express()`), what each module imports, and where routers are included or mounted. Enough to
- * say "this router is never included" and "this route answers at that full path".
+ * What one module says about routing: the routers it defines (FastAPI `APIRouter`, Flask
+ * `Blueprint`, Express `Router()`), the apps (`FastAPI()`, `Flask(__name__)`, `express()`), what
+ * it imports and exports, and where it includes or mounts routers. resolve.ts ties the modules
+ * together.
  */
 
 export interface RouterDefinition {
@@ -15,12 +15,18 @@ export interface RouterDefinition {
   framework: Framework;
   /** The variable bound to the router. */
   name: string;
-  /** Its own prefix as written (`/products/{product_id}/reviews`), '' when none. */
+  /** Its own prefix as written (`/products/{product_id}/reviews`), '' when none or when written as an expression. */
   prefix: string;
+  /** The prefix when it is an expression (`settings.API_PREFIX`, `f"/{name}"`) rather than a literal. */
+  prefixExpression?: string;
   /** 1-based line. */
   line: number;
   /** How another module refers to it: its name, or `default` when it is `module.exports`. */
   exportName: string;
+  /** Every name another module can import it by (JavaScript exports; the variable in Python). */
+  exportNames: string[];
+  /** Express `Router({ mergeParams: true })`: its handlers see the parameters of the mount path. */
+  mergeParams?: boolean;
 }
 
 export interface AppDefinition {
@@ -30,12 +36,14 @@ export interface AppDefinition {
   line: number;
   /** Offset just after the statement that creates it. */
   end: number;
+  /** Names another module can import it by. */
+  exportNames: string[];
 }
 
 export interface ImportBinding {
   /** The name bound in the importing module. */
   local: string;
-  /** The module as written (`app.routers`, `app.routers.reviews`, `./routes/tags`). */
+  /** The module as written (`app.routers`, `app.routers.reviews`, `./routes/tags`, `.routers`). */
   module: string;
   /** The imported name (`reviews`, `router`, `default`), or `*module*` for a whole-module import. */
   imported: string;
@@ -43,6 +51,15 @@ export interface ImportBinding {
   /** Offsets of the whole import statement. */
   start: number;
   end: number;
+  /** The module is a folder prefix (`./routes/${file}`): any module directly in it, loaded at run time. */
+  directory?: boolean;
+}
+
+/** A name a JavaScript module exports that comes from another module (`export { default as users } from './users.js'`). */
+export interface ReExport {
+  name: string;
+  module: string;
+  imported: string;
 }
 
 export interface Inclusion {
@@ -50,8 +67,12 @@ export interface Inclusion {
   owner: string;
   /** The router argument as written (`reviews.router`, `tagsRouter`, `require('./routes/tags')`). */
   argument: string;
-  /** Mount path (`prefix=` / `url_prefix=` / the first argument of `use`), '' when none. */
+  /** Mount path (`prefix=` / `url_prefix=` / the first argument of `use`) when written as a literal, '' otherwise. */
   mountPath: string;
+  /** The mount path when written as an expression (`API_PREFIX`, `MOUNTS[name] ?? \`/${name}\``). */
+  mountExpression?: string;
+  /** The router argument is a module loaded in place (`require('./routes/tags')`, `require('./routes/' + f)`). */
+  inline?: { module: string; imported: string; directory: boolean };
   line: number;
   start: number;
   end: number;
@@ -61,87 +82,287 @@ export interface ModuleFacts {
   file: string;
   routers: RouterDefinition[];
   apps: AppDefinition[];
+  /** Top-level imports: the statements a fix may add an import next to. */
   imports: ImportBinding[];
+  /** Imports inside functions (an app factory's `from . import auth`) and computed ones (`import(\`./routes/${f}\`)`). */
+  innerImports: ImportBinding[];
+  /** JavaScript: exported name → local variable. */
+  exports: Array<{ name: string; local: string }>;
+  reexports: ReExport[];
   inclusions: Inclusion[];
   sites: RouteSite[];
+  values: ModuleValues;
+  /** JavaScript: names of the functions the module declares (`function auth(`, `const auth = (req, res, next) =>`). */
+  functions: string[];
 }
 
-export function scanModule(file: string, text: string): ModuleFacts {
-  const lang = languageOf(file);
-  const facts: ModuleFacts = { file, routers: [], apps: [], imports: [], inclusions: [], sites: scanRouteSites(file, text) };
+/** Read one module. `lang` stands in for the file's extension (a script such as `bin/www`). */
+export function scanModule(file: string, text: string, lang: SourceLanguage | undefined = languageOf(file)): ModuleFacts {
+  const facts: ModuleFacts = {
+    file,
+    routers: [],
+    apps: [],
+    imports: [],
+    innerImports: [],
+    exports: [],
+    reexports: [],
+    inclusions: [],
+    sites: scanRouteSites(file, text, lang),
+    values: { strings: new Map(), objects: new Map(), instances: new Map() },
+    functions: [],
+  };
   if (!lang) return facts;
+  facts.values = scanValues(text, lang);
   const starts = lineStarts(text);
   const lineAt = (offset: number) => lineOfOffset(starts, offset) + 1;
-  if (lang === 'python') {
-    for (const m of text.matchAll(/^[ \t]*([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*(?:[\w.]+\.)?(APIRouter|Blueprint|FastAPI|Flask)[ \t]*\(/gm)) {
-      const open = m.index + m[0].length - 1;
-      const close = matchBracket(text, open, 'python');
-      if (close < 0) continue;
-      const kind = m[2]!;
-      if (kind === 'APIRouter' || kind === 'Blueprint') {
-        const p = keywordString(text, open + 1, close, kind === 'APIRouter' ? 'prefix' : 'url_prefix');
-        facts.routers.push({ file, framework: kind === 'APIRouter' ? 'fastapi' : 'flask', name: m[1]!, prefix: p ? text.slice(p.start, p.end) : '', line: lineAt(m.index), exportName: m[1]! });
-      } else {
-        facts.apps.push({ file, framework: kind === 'FastAPI' ? 'fastapi' : 'flask', name: m[1]!, line: lineAt(m.index), end: close + 1 });
-      }
-    }
-    for (const m of text.matchAll(/^from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]*)/gm)) {
-      const names = m[2]!.replace(/[()\\]/g, ' ').split(',');
-      for (const raw of names) {
-        const nm = /^\s*([A-Za-z_]\w*)(?:\s+as\s+([A-Za-z_]\w*))?\s*$/.exec(raw.replace(/#.*$/gm, ''));
-        if (nm) facts.imports.push({ local: nm[2] ?? nm[1]!, module: m[1]!, imported: nm[1]!, line: lineAt(m.index), start: m.index, end: m.index + m[0].length });
-      }
-    }
-    for (const m of text.matchAll(/^import[ \t]+([\w.]+)(?:[ \t]+as[ \t]+([A-Za-z_]\w*))?/gm)) {
-      facts.imports.push({ local: m[2] ?? m[1]!, module: m[1]!, imported: '*module*', line: lineAt(m.index), start: m.index, end: m.index + m[0].length });
-    }
-    for (const m of text.matchAll(/([A-Za-z_][\w.]*)\.(include_router|register_blueprint)[ \t]*\(/g)) {
-      const open = m.index + m[0].length - 1;
-      const close = matchBracket(text, open, 'python');
-      if (close < 0) continue;
-      const arg = /^\s*([A-Za-z_][\w.]*)/.exec(text.slice(open + 1, close));
-      const mp = keywordString(text, open + 1, close, m[2] === 'include_router' ? 'prefix' : 'url_prefix');
-      facts.inclusions.push({ owner: m[1]!, argument: arg?.[1] ?? '', mountPath: mp ? text.slice(mp.start, mp.end) : '', line: lineAt(m.index), start: m.index, end: close + 1 });
-    }
-  } else {
-    for (const m of text.matchAll(/\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*(?:express\s*\.\s*Router|Router|express)\s*\(/g)) {
-      const open = m.index + m[0].length - 1;
-      const close = matchBracket(text, open, 'js');
-      if (close < 0) continue;
-      const isApp = /=\s*express\s*\($/.test(m[0]);
-      if (isApp) facts.apps.push({ file, framework: 'express', name: m[1]!, line: lineAt(m.index), end: statementEnd(text, close + 1) });
-      else facts.routers.push({ file, framework: 'express', name: m[1]!, prefix: '', line: lineAt(m.index), exportName: m[1]! });
-    }
-    for (const r of facts.routers) {
-      if (new RegExp(`module\\.exports\\s*=\\s*${escape(r.name)}\\s*;?\\s*$`, 'm').test(text) || new RegExp(`export\\s+default\\s+${escape(r.name)}\\b`).test(text)) r.exportName = 'default';
-    }
-    for (const m of text.matchAll(/\b(?:const|let|var)\s+(\{[^}]*\}|[A-Za-z_$][\w$]*)\s*=\s*require\(\s*(["'])([^"'\n]+)\2\s*\)/g)) {
-      addJsBindings(facts, m[1]!, m[3]!, lineAt(m.index), m.index, statementEnd(text, m.index + m[0].length));
-    }
-    for (const m of text.matchAll(/^import\s+([A-Za-z_$][\w$]*|\{[^}]*\})\s+from\s+(["'])([^"'\n]+)\2/gm)) {
-      addJsBindings(facts, m[1]!, m[3]!, lineAt(m.index), m.index, statementEnd(text, m.index + m[0].length), true);
-    }
-    for (const m of text.matchAll(/([A-Za-z_$][\w$]*)\s*\.\s*use\s*\(/g)) {
-      const open = m.index + m[0].length - 1;
-      const close = matchBracket(text, open, 'js');
-      if (close < 0) continue;
-      const lit = firstStringArgument(text, open + 1, close, 'js');
-      const rest = text.slice(lit ? lit.end + 1 : open + 1, close).replace(/^\s*,?\s*/, '');
-      const arg = /^(require\(\s*["'][^"']+["']\s*\)|[A-Za-z_$][\w$.]*)/.exec(rest);
-      if (!arg) continue;
-      facts.inclusions.push({ owner: m[1]!, argument: arg[1]!, mountPath: lit ? text.slice(lit.start, lit.end) : '', line: lineAt(m.index), start: m.index, end: statementEnd(text, close + 1) });
-    }
-  }
+  if (lang === 'python') scanPython(facts, text, lineAt);
+  else scanJs(facts, text, lineAt);
   return facts;
 }
 
-function addJsBindings(facts: ModuleFacts, lhs: string, module: string, line: number, start: number, end: number, esm = false): void {
+// ---------------------------------------------------------------- Python
+
+function scanPython(facts: ModuleFacts, text: string, lineAt: (o: number) => number): void {
+  const file = facts.file;
+  for (const m of text.matchAll(/^[ \t]*([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*(?:[\w.]+\.)?(APIRouter|Blueprint|FastAPI|Flask)[ \t]*\(/gm)) {
+    const open = m.index + m[0].length - 1;
+    const close = matchBracket(text, open, 'python');
+    if (close < 0) continue;
+    const kind = m[2]!;
+    if (kind === 'APIRouter' || kind === 'Blueprint') {
+      const kw = keywordArgument(text, open + 1, close, kind === 'APIRouter' ? 'prefix' : 'url_prefix', 'python');
+      facts.routers.push({
+        file,
+        framework: kind === 'APIRouter' ? 'fastapi' : 'flask',
+        name: m[1]!,
+        prefix: kw?.literal ?? '',
+        ...(kw && kw.literal === undefined ? { prefixExpression: kw.expression } : {}),
+        line: lineAt(m.index),
+        exportName: m[1]!,
+        exportNames: [m[1]!],
+      });
+    } else {
+      facts.apps.push({ file, framework: kind === 'FastAPI' ? 'fastapi' : 'flask', name: m[1]!, line: lineAt(m.index), end: close + 1, exportNames: [m[1]!] });
+    }
+  }
+  for (const m of text.matchAll(/^([ \t]*)from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)/gm)) {
+    const into = m[1] ? facts.innerImports : facts.imports;
+    const names = m[3]!.replace(/#.*$/gm, '').replace(/[()\\]/g, ' ').split(',');
+    for (const raw of names) {
+      const nm = /^\s*([A-Za-z_]\w*)(?:\s+as\s+([A-Za-z_]\w*))?\s*$/.exec(raw);
+      if (nm) into.push({ local: nm[2] ?? nm[1]!, module: m[2]!, imported: nm[1]!, line: lineAt(m.index), start: m.index + m[1]!.length, end: m.index + m[0].length });
+    }
+  }
+  for (const m of text.matchAll(/^([ \t]*)import[ \t]+([\w.]+(?:[ \t]+as[ \t]+[A-Za-z_]\w*)?(?:[ \t]*,[ \t]*[\w.]+(?:[ \t]+as[ \t]+[A-Za-z_]\w*)?)*)/gm)) {
+    const into = m[1] ? facts.innerImports : facts.imports;
+    for (const part of m[2]!.split(',')) {
+      const p = /^\s*([\w.]+)(?:\s+as\s+([A-Za-z_]\w*))?\s*$/.exec(part);
+      if (p) into.push({ local: p[2] ?? p[1]!, module: p[1]!, imported: '*module*', line: lineAt(m.index), start: m.index + m[1]!.length, end: m.index + m[0].length });
+    }
+  }
+  for (const m of text.matchAll(/([A-Za-z_][\w.]*)\.(include_router|register_blueprint)[ \t]*\(/g)) {
+    const open = m.index + m[0].length - 1;
+    const close = matchBracket(text, open, 'python');
+    if (close < 0) continue;
+    const arg = /^\s*([A-Za-z_][\w.]*)/.exec(text.slice(open + 1, close));
+    const kw = keywordArgument(text, open + 1, close, m[2] === 'include_router' ? 'prefix' : 'url_prefix', 'python');
+    facts.inclusions.push({
+      owner: m[1]!,
+      argument: arg?.[1] ?? '',
+      mountPath: kw?.literal ?? '',
+      ...(kw && kw.literal === undefined ? { mountExpression: kw.expression } : {}),
+      line: lineAt(m.index),
+      start: m.index,
+      end: close + 1,
+    });
+  }
+}
+
+/** A keyword argument `name=...` at the top level of a call's arguments: its literal value, or its expression. */
+function keywordArgument(text: string, from: number, to: number, name: string, lang: 'python' | 'js'): { literal?: string; expression: string } | undefined {
+  for (const part of splitTopLevel(text.slice(from, to), ',', lang)) {
+    const kw = new RegExp(`^\\s*${name}\\s*=\\s*([\\s\\S]*?)\\s*$`).exec(part);
+    if (!kw) continue;
+    const expression = kw[1]!;
+    const literal = plainString(expression, lang);
+    return literal !== undefined ? { literal, expression } : { expression };
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------- JavaScript
+
+const ROUTER_CALL = /\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*(module\.exports\s*=\s*)?(?:new\s+)?(express\s*\.\s*Router|Router|require\(\s*["']express["']\s*\)\s*\.\s*Router|express|require\(\s*["']express["']\s*\))\s*\(/g;
+
+function scanJs(facts: ModuleFacts, text: string, lineAt: (o: number) => number): void {
+  const file = facts.file;
+  for (const m of text.matchAll(ROUTER_CALL)) {
+    const open = m.index + m[0].length - 1;
+    const close = matchBracket(text, open, 'js');
+    if (close < 0) continue;
+    const isApp = !/Router$/.test(m[3]!.replace(/\s/g, ''));
+    if (isApp) facts.apps.push({ file, framework: 'express', name: m[1]!, line: lineAt(m.index), end: statementEnd(text, close + 1), exportNames: [] });
+    else {
+      const options = text.slice(open + 1, close);
+      facts.routers.push({ file, framework: 'express', name: m[1]!, prefix: '', line: lineAt(m.index), exportName: m[1]!, exportNames: [], ...(/\bmergeParams\s*:\s*true\b/.test(options) ? { mergeParams: true } : {}) });
+    }
+    // `var app = module.exports = express();`
+    if (m[2]) facts.exports.push({ name: 'default', local: m[1]! });
+  }
+  scanJsExports(facts, text);
+  for (const def of [...facts.routers, ...facts.apps]) {
+    def.exportNames = facts.exports.filter((e) => e.local === def.name).map((e) => e.name);
+  }
+  for (const r of facts.routers) r.exportName = r.exportNames.includes('default') ? 'default' : (r.exportNames[0] ?? r.name);
+
+  for (const m of text.matchAll(/\b(?:const|let|var)\s+(\{[^}]*\}|[A-Za-z_$][\w$]*)\s*=\s*require\(\s*(["'])([^"'\n]+)\2\s*\)(\s*\.\s*[A-Za-z_$][\w$]*)?/g)) {
+    const member = m[4]?.replace(/[\s.]/g, '');
+    if (member && !m[1]!.startsWith('{')) facts.imports.push({ local: m[1]!, module: m[3]!, imported: member, line: lineAt(m.index), start: m.index, end: statementEnd(text, m.index + m[0].length) });
+    else addJsBindings(facts.imports, m[1]!, m[3]!, lineAt(m.index), m.index, statementEnd(text, m.index + m[0].length));
+  }
+  for (const m of text.matchAll(/^import\s+(?!type\s)(?:([A-Za-z_$][\w$]*)\s*,?\s*)?(\{[^}]*\}|\*\s*as\s+[A-Za-z_$][\w$]*)?\s*from\s+(["'])([^"'\n]+)\3/gm)) {
+    const end = statementEnd(text, m.index + m[0].length);
+    if (m[1]) facts.imports.push({ local: m[1], module: m[4]!, imported: 'default', line: lineAt(m.index), start: m.index, end });
+    if (m[2]?.startsWith('*')) facts.imports.push({ local: m[2].replace(/^\*\s*as\s+/, ''), module: m[4]!, imported: '*module*', line: lineAt(m.index), start: m.index, end });
+    else if (m[2]) addJsBindings(facts.imports, m[2], m[4]!, lineAt(m.index), m.index, end);
+  }
+  scanDynamicImports(facts, text, lineAt);
+  for (const m of text.matchAll(/\b(?:async\s+)?function\s*\*?\s*([A-Za-z_$][\w$]*)\s*\(|\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*(?:async\s+)?(?:function\b|\([^()]*\)\s*=>|[A-Za-z_$][\w$]*\s*=>)/g)) {
+    facts.functions.push(m[1] ?? m[2]!);
+  }
+  for (const m of text.matchAll(/([A-Za-z_$][\w$]*)\s*\.\s*use\s*\(/g)) {
+    const open = m.index + m[0].length - 1;
+    const close = matchBracket(text, open, 'js');
+    if (close < 0) continue;
+    scanUse(facts, m[1]!, text, m.index, open, close, lineAt);
+  }
+}
+
+/** `app.use([path,] ...handlers)`: one inclusion per argument that can be a router. */
+function scanUse(facts: ModuleFacts, owner: string, text: string, start: number, open: number, close: number, lineAt: (o: number) => number): void {
+  const args = splitTopLevel(text.slice(open + 1, close), ',', 'js').map((a) => a.trim()).filter(Boolean);
+  if (args.length === 0) return;
+  const lit = plainString(args[0]!, 'js');
+  let mountPath = '';
+  let mountExpression: string | undefined;
+  let handlers = args;
+  if (lit !== undefined) {
+    mountPath = lit;
+    handlers = args.slice(1);
+  } else if (args.length > 1 && isPathExpression(args[0]!)) {
+    // A path held in a name, or a handler (`app.use(auth, router)`): resolution tells which.
+    mountExpression = args[0]!;
+    handlers = args.slice(1);
+    if (/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/.test(args[0]!)) {
+      facts.inclusions.push({ owner, argument: args[0]!, mountPath: '', line: lineAt(start), start, end: statementEnd(text, close + 1) });
+    }
+  }
+  for (const arg of handlers) {
+    const inline = inlineModule(arg);
+    const ref = /^[A-Za-z_$][\w$]*(\s*\.\s*[A-Za-z_$][\w$]*)*$/.test(arg) ? arg.replace(/\s+/g, '') : undefined;
+    if (!inline && !ref) continue;
+    facts.inclusions.push({
+      owner,
+      argument: ref ?? arg.replace(/\s+/g, ' '),
+      mountPath,
+      ...(mountExpression !== undefined ? { mountExpression } : {}),
+      ...(inline ? { inline } : {}),
+      line: lineAt(start),
+      start,
+      end: statementEnd(text, close + 1),
+    });
+  }
+}
+
+/** A first argument of `use` that stands for a path rather than a handler: a name, a template, a concatenation, a lookup. */
+function isPathExpression(arg: string): boolean {
+  if (/^(async\s+)?(function\b|\(|[A-Za-z_$][\w$]*\s*=>)/.test(arg)) return false;
+  if (/^[A-Za-z_$][\w$.]*\s*\(/.test(arg)) return false; // a call: cors(), express.json()
+  return true;
+}
+
+/** `require('./x')`, `require('./routes/' + f)`, `(await import(`./routes/${f}`)).default`, with an optional `.member`. */
+function inlineModule(arg: string): Inclusion['inline'] | undefined {
+  const m = /^\(?\s*(?:await\s+)?(require|import)\s*\(([\s\S]*)\)\s*\)?\s*(?:\.\s*([A-Za-z_$][\w$]*))?$/.exec(arg);
+  if (!m) return undefined;
+  const spec = moduleSpecifier(m[2]!);
+  if (!spec) return undefined;
+  const imported = m[3] ?? (m[1] === 'require' ? 'default' : '*module*');
+  return { module: spec.module, imported, directory: spec.directory };
+}
+
+/** The module a require/import argument names: a literal, or the folder a computed name lies in. */
+function moduleSpecifier(arg: string): { module: string; directory: boolean } | undefined {
+  const a = arg.trim();
+  const lit = /^(["'`])([^"'`$\n]+)\1$/.exec(a);
+  if (lit) return { module: lit[2]!, directory: false };
+  const template = /^`([^`$]*\/)\$\{[^}]+\}[^`/]*`$/.exec(a);
+  if (template) return { module: template[1]!, directory: true };
+  const concat = /^(["'])([^"'\n]*\/)\1\s*\+\s*[^+]+$/.exec(a);
+  if (concat) return { module: concat[2]!, directory: true };
+  const joined = /^(?:path\s*\.\s*)?(?:join|resolve)\s*\(\s*__dirname\s*,((?:\s*(["'])[^"'\n]+\2\s*,)+)\s*[A-Za-z_$][\w$.]*\s*\)$/.exec(a);
+  if (joined) {
+    const parts = [...joined[1]!.matchAll(/(["'])([^"'\n]+)\1/g)].map((p) => p[2]!);
+    return { module: `./${path.posix.join(...parts)}/`, directory: true };
+  }
+  return undefined;
+}
+
+/** `const x = await import(...)`, `const { default: r } = await import(\`./routes/${f}\`)`, `const r = require(path.join(__dirname, 'routes', f))`. */
+function scanDynamicImports(facts: ModuleFacts, text: string, lineAt: (o: number) => number): void {
+  for (const m of text.matchAll(/\b(?:const|let|var)\s+(\{[^}]*\}|[A-Za-z_$][\w$]*)\s*=\s*\(?\s*(?:await\s+)?(import|require)\s*\(/g)) {
+    const open = m.index + m[0].length - 1;
+    const close = matchBracket(text, open, 'js');
+    if (close < 0) continue;
+    const spec = moduleSpecifier(text.slice(open + 1, close));
+    // A plain literal require is read with the other imports.
+    if (!spec || (m[2] === 'require' && !spec.directory)) continue;
+    const member = /^\s*\)?\s*\.\s*([A-Za-z_$][\w$]*)/.exec(text.slice(close + 1, close + 80))?.[1];
+    const end = statementEnd(text, close + 1);
+    const into: ImportBinding[] = [];
+    if (m[1]!.startsWith('{')) addJsBindings(into, m[1]!, spec.module, lineAt(m.index), m.index, end);
+    else into.push({ local: m[1]!, module: spec.module, imported: member ?? (m[2] === 'require' ? 'default' : '*module*'), line: lineAt(m.index), start: m.index, end });
+    for (const b of into) facts.innerImports.push(spec.directory ? { ...b, directory: true } : b);
+  }
+}
+
+function scanJsExports(facts: ModuleFacts, text: string): void {
+  const add = (name: string, local: string) => facts.exports.push({ name, local });
+  for (const m of text.matchAll(/\bmodule\.exports\s*=\s*([A-Za-z_$][\w$]*)\s*;?\s*$/gm)) add('default', m[1]!);
+  for (const m of text.matchAll(/\bexport\s+default\s+([A-Za-z_$][\w$]*)\s*;?\s*$/gm)) add('default', m[1]!);
+  for (const m of text.matchAll(/\bexport\s+(?:const|let|var|function|class)\s+([A-Za-z_$][\w$]*)/g)) add(m[1]!, m[1]!);
+  for (const m of text.matchAll(/\b(?:module\.)?exports\.([A-Za-z_$][\w$]*)\s*=\s*([A-Za-z_$][\w$]*)\s*;?\s*$/gm)) add(m[1]!, m[2]!);
+  for (const m of text.matchAll(/\b(?:module\.)?exports\.([A-Za-z_$][\w$]*)\s*=\s*require\(\s*(["'])([^"'\n]+)\2\s*\)/g)) facts.reexports.push({ name: m[1]!, module: m[3]!, imported: 'default' });
+  for (const m of text.matchAll(/\bexport\s*\{([^}]*)\}\s*(?:from\s*(["'])([^"'\n]+)\2)?/g)) {
+    for (const part of m[1]!.split(',')) {
+      const p = /^\s*([A-Za-z_$][\w$]*)(?:\s+as\s+([A-Za-z_$][\w$]*))?\s*$/.exec(part);
+      if (!p) continue;
+      if (m[3]) facts.reexports.push({ name: p[2] ?? p[1]!, module: m[3], imported: p[1]! });
+      else add(p[2] ?? p[1]!, p[1]!);
+    }
+  }
+  for (const m of text.matchAll(/\bmodule\.exports\s*=\s*\{/g)) {
+    const open = m.index + m[0].length - 1;
+    const close = matchBracket(text, open, 'js');
+    if (close < 0) continue;
+    for (const part of splitTopLevel(text.slice(open + 1, close), ',', 'js')) {
+      const short = /^\s*([A-Za-z_$][\w$]*)\s*$/.exec(part);
+      const named = /^\s*([A-Za-z_$][\w$]*)\s*:\s*([A-Za-z_$][\w$]*)\s*$/.exec(part);
+      const req = /^\s*([A-Za-z_$][\w$]*)\s*:\s*require\(\s*(["'])([^"'\n]+)\2\s*\)\s*$/.exec(part);
+      if (short) add(short[1]!, short[1]!);
+      else if (named) add(named[1]!, named[2]!);
+      else if (req) facts.reexports.push({ name: req[1]!, module: req[3]!, imported: 'default' });
+    }
+  }
+}
+
+function addJsBindings(into: ImportBinding[], lhs: string, module: string, line: number, start: number, end: number): void {
   if (lhs.startsWith('{')) {
     for (const part of lhs.slice(1, -1).split(',')) {
       const nm = /^\s*([A-Za-z_$][\w$]*)(?:\s*(?::|\bas\b)\s*([A-Za-z_$][\w$]*))?\s*$/.exec(part);
-      if (nm) facts.imports.push({ local: nm[2] ?? nm[1]!, module, imported: nm[1]!, line, start, end });
+      if (nm) into.push({ local: nm[2] ?? nm[1]!, module, imported: nm[1]!, line, start, end });
     }
-  } else facts.imports.push({ local: lhs, module, imported: esm ? 'default' : 'default', line, start, end });
+  } else into.push({ local: lhs, module, imported: 'default', line, start, end });
 }
 
 /** Offset after the statement ending at `at`: past an optional `;` on the same line. */
@@ -150,11 +371,12 @@ function statementEnd(text: string, at: number): number {
   return m ? at + m[0].length : at;
 }
 
-function escape(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** Parse every source file once. */
+export function scanModules(texts: Map<string, string>): ModuleFacts[] {
+  return [...texts].map(([file, text]) => scanModule(file, text));
 }
 
-// ---------------------------------------------------------------- resolution across modules
+// ---------------------------------------------------------------- module names
 
 /** The dotted module name of a Python file (`app/routers/reviews.py` → `app.routers.reviews`). */
 export function pythonModuleName(file: string): string {
@@ -165,7 +387,10 @@ export function pythonModuleName(file: string): string {
 export function resolveJsModule(importer: string, specifier: string, files: ReadonlySet<string>): string | undefined {
   if (!specifier.startsWith('.')) return undefined;
   const base = path.posix.normalize(path.posix.join(path.posix.dirname(importer), specifier));
-  for (const cand of [base, ...['.js', '.ts', '.mjs', '.cjs'].map((e) => base + e), ...['/index.js', '/index.ts'].map((e) => base + e)]) {
+  const exts = ['.js', '.ts', '.mjs', '.cjs', '.mts', '.cts'];
+  // ES modules written in TypeScript import `./x.js` for `./x.ts`.
+  const swapped = /\.(m|c)?js$/.test(base) ? [base.replace(/\.(m|c)?js$/, '.$1ts')] : [];
+  for (const cand of [base, ...swapped, ...exts.map((e) => base + e), ...['/index.js', '/index.ts', '/index.mjs', '/index.cjs'].map((e) => base + e)]) {
     if (files.has(cand)) return cand;
   }
   return undefined;
@@ -176,112 +401,4 @@ export function jsSpecifier(importer: string, file: string): string {
   let rel = path.posix.relative(path.posix.dirname(importer), file).replace(/\.(m|c)?(j|t)s$/, '');
   if (!rel.startsWith('.')) rel = `./${rel}`;
   return rel;
-}
-
-/** Python module names a file can be imported as: its dotted path from the workspace root and from each parent folder. */
-function pythonNames(file: string): string[] {
-  const parts = pythonModuleName(file).split('.');
-  return parts.map((_, i) => parts.slice(i).join('.'));
-}
-
-/** Where a router is included or mounted, anywhere in the workspace. */
-export function inclusionsOf(router: RouterDefinition, modules: ModuleFacts[], files: ReadonlySet<string>): Array<{ module: ModuleFacts; inclusion: Inclusion }> {
-  const out: Array<{ module: ModuleFacts; inclusion: Inclusion }> = [];
-  const names = router.framework === 'express' ? [] : pythonNames(router.file);
-  for (const mod of modules) {
-    for (const inc of mod.inclusions) {
-      if (refersTo(mod, inc.argument, router, names, files)) out.push({ module: mod, inclusion: inc });
-    }
-  }
-  return out;
-}
-
-function refersTo(mod: ModuleFacts, argument: string, router: RouterDefinition, names: string[], files: ReadonlySet<string>): boolean {
-  if (!argument) return false;
-  if (router.framework === 'express') {
-    const req = /^require\(\s*["']([^"']+)["']\s*\)$/.exec(argument);
-    if (req) return router.exportName === 'default' && resolveJsModule(mod.file, req[1]!, files) === router.file;
-    if (mod.file === router.file) return argument === router.name;
-    const head = argument.split('.')[0]!;
-    const binding = mod.imports.find((b) => b.local === head);
-    if (!binding || resolveJsModule(mod.file, binding.module, files) !== router.file) return false;
-    const used = argument.includes('.') ? argument.split('.')[1] : binding.imported;
-    return used === router.exportName;
-  }
-  if (mod.file === router.file) return argument === router.name;
-  const [head, ...rest] = argument.split('.');
-  for (const b of mod.imports) {
-    if (b.local === head || (b.imported === '*module*' && argument.startsWith(`${b.local}.`))) {
-      const full = (b.imported === '*module*' ? [b.module, ...argument.slice(b.local.length + 1).split('.')].join('.') : [b.module, b.imported, ...rest].join('.')).replace(/^\.+/, '');
-      if (names.some((n) => full === `${n}.${router.name}`)) return true;
-    }
-  }
-  return false;
-}
-
-/** Parse every source file once. */
-export function scanModules(texts: Map<string, string>): ModuleFacts[] {
-  return [...texts].map(([file, text]) => scanModule(file, text));
-}
-
-/** The module that creates the app and includes the others, for a framework. */
-export function findAppModule(modules: ModuleFacts[], framework: Framework): { module: ModuleFacts; app: AppDefinition } | undefined {
-  const fw = (f: Framework) => (framework === 'express' ? f === 'express' : f !== 'express');
-  const cands = modules.flatMap((m) => m.apps.filter((a) => fw(a.framework)).map((app) => ({ module: m, app })));
-  cands.sort((a, b) => ownInclusions(b) - ownInclusions(a) || a.module.file.localeCompare(b.module.file));
-  return cands[0];
-}
-
-function ownInclusions(c: { module: ModuleFacts; app: AppDefinition }): number {
-  return c.module.inclusions.filter((i) => i.owner === c.app.name).length;
-}
-
-/** A route declaration with the router it hangs on and the full paths at which it answers. */
-export interface ResolvedRoute {
-  site: RouteSite;
-  /** The router the route hangs on; undefined when it hangs on the app itself. */
-  router?: RouterDefinition;
-  /** Whether the app serves it: declared on the app, or on a router included (through any chain) in it. */
-  mounted: boolean;
-  /** Normalised full paths where it answers (mounted routes only). */
-  fullPaths: string[];
-  /** Router prefix + route path, normalised, without any mount path. */
-  ownPath: string;
-}
-
-export function resolveRoutes(modules: ModuleFacts[], files: ReadonlySet<string>): ResolvedRoute[] {
-  const out: ResolvedRoute[] = [];
-  const memo = new Map<RouterDefinition, string[] | null>();
-  const mountsOf = (router: RouterDefinition, depth: number): string[] | null => {
-    if (memo.has(router)) return memo.get(router)!;
-    if (depth > 6) return null;
-    memo.set(router, null);
-    const result: string[] = [];
-    for (const { module, inclusion } of inclusionsOf(router, modules, files)) {
-      if (module.apps.some((a) => a.name === inclusion.owner)) result.push(inclusion.mountPath);
-      else {
-        const parent = module.routers.find((r) => r.name === inclusion.owner);
-        if (!parent) continue;
-        for (const m of mountsOf(parent, depth + 1) ?? []) result.push(m + parent.prefix + inclusion.mountPath);
-      }
-    }
-    const value = result.length > 0 ? result : null;
-    memo.set(router, value);
-    return value;
-  };
-  for (const mod of modules) {
-    for (const site of mod.sites) {
-      const router = mod.routers.find((r) => r.name === site.owner);
-      const onApp = !router && mod.apps.some((a) => a.name === site.owner);
-      const ownPath = normaliseRoutePath((router?.prefix ?? '') + site.literal || '/');
-      if (onApp) {
-        out.push({ site, mounted: true, fullPaths: [normaliseRoutePath(site.literal || '/')], ownPath });
-        continue;
-      }
-      if (!router) continue;
-      const mounts = mountsOf(router, 0);
-      out.push({ site, router, mounted: mounts !== null, fullPaths: (mounts ?? []).map((m) => normaliseRoutePath(m + router.prefix + site.literal || '/')), ownPath });
-    }
-  }
-  return out;
 }

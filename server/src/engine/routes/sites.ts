@@ -1,5 +1,5 @@
-import { normaliseRoutePath } from './normalise';
-import { languageOf, lineOfOffset, lineStarts, matchBracket, pythonBlockEnd, skipString } from './syntax';
+import { routeAlternatives } from './pattern';
+import { languageOf, lineOfOffset, lineStarts, matchBracket, pythonBlockEnd, skipString, type SourceLanguage } from './syntax';
 
 /**
  * Route declarations with their exact place in the text: where the path literal sits (so it can be
@@ -40,15 +40,25 @@ const JS_CALL = /([A-Za-z_$][\w$]*)\s*\.\s*(get|post|put|patch|delete|head|optio
 const JS_ROUTE = /([A-Za-z_$][\w$]*)\s*\.\s*route\s*\(\s*(["'`])/g;
 const MAX_SITES = 5000;
 
-export function scanRouteSites(file: string, text: string): RouteSite[] {
-  const lang = languageOf(file);
+export function scanRouteSites(file: string, text: string, lang: SourceLanguage | undefined = languageOf(file)): RouteSite[] {
   if (lang === 'python') return scanPython(file, text);
   if (lang === 'js') return scanJs(file, text);
   return [];
 }
 
+/**
+ * Flask or FastAPI, from what the module imports; a module that only decorates with a router it
+ * imports from elsewhere is settled when its owner is resolved (resolve.ts).
+ */
+function pythonFramework(text: string): Framework {
+  const flask = /^[ \t]*(from[ \t]+flask\b|import[ \t]+flask\b)/m.test(text) || /\b(Blueprint|Flask)\s*\(/.test(text);
+  const fastapi = /^[ \t]*(from[ \t]+fastapi\b|import[ \t]+fastapi\b)/m.test(text) || /\b(APIRouter|FastAPI)\s*\(/.test(text);
+  if (flask !== fastapi) return flask ? 'flask' : 'fastapi';
+  return /^[ \t]*@[ \t]*[\w.]+\.route[ \t]*\(/m.test(text) ? 'flask' : 'fastapi';
+}
+
 function scanPython(file: string, text: string): RouteSite[] {
-  const framework: Framework = /\b(Blueprint|Flask)\s*\(/.test(text) ? 'flask' : 'fastapi';
+  const framework = pythonFramework(text);
   const starts = lineStarts(text);
   const lines = text.split('\n').map((l) => l.replace(/\r$/, ''));
   const out: RouteSite[] = [];
@@ -84,7 +94,7 @@ function scanPython(file: string, text: string): RouteSite[] {
         owner: m[1]!,
         method,
         literal: text.slice(lit.start, lit.end),
-        path: normaliseRoutePath(text.slice(lit.start, lit.end) || '/'),
+        path: routeAlternatives(text.slice(lit.start, lit.end) || '/', framework)[0]!,
         literalStart: lit.start,
         literalEnd: lit.end,
         callStart,
@@ -146,7 +156,7 @@ function jsSite(file: string, owner: string, verb: string, text: string, lit: { 
     owner,
     method: verb === 'all' ? '*' : verb.toUpperCase(),
     literal,
-    path: normaliseRoutePath(literal),
+    path: routeAlternatives(literal || '/', 'express')[0]!,
     literalStart: lit.start,
     literalEnd: lit.end,
     callStart: start,

@@ -3,30 +3,48 @@ import type { FixPlanInput } from '../schema';
 import type { NoPlan, PlanningContext, Rule } from '../../repair/types';
 import {
   findAppModule,
-  findHandler,
+  findRoute,
+  expressHandlerCode,
+  expressSends,
+  flaskViewResponses,
   jsSpecifier,
-  loadSources,
+  loadRouteTable,
+  looksLikeValue,
+  matchSegments,
   normaliseRoutePath,
+  notFoundSource,
+  parameterSegment,
   pythonModuleName,
-  resolveRoutes,
-  scanModules,
-  scanRoutes,
+  resourceNamesOf,
+  returnsFor,
+  routeAlternatives,
+  sameResourceWord,
+  segmentsOf,
+  statusValue,
   type ModuleFacts,
   type ResolvedRoute,
   type RouteSite,
+  type RouteTable,
 } from '../../routes';
 import { lineStarts } from '../../routes/syntax';
 import { parseOpenApi } from '../../smoke/openapi';
 
 /**
  * Deterministic rules for routing faults that leave no stack trace: a router that is declared but
- * never included (404 on all its routes), a success status that differs from the documented one,
- * and a route path that differs from the documented one by a small edit.
+ * never included (404 on all its routes), a success status that differs from the expected one, and
+ * a route path that differs from the requested one by a small edit.
+ *
+ * The workspace is read as the running app serves it (routes/table.ts): the module the run command
+ * starts, routers mounted through imports, re-exports and folders loaded at run time. A request is
+ * compared through its scenario's path template, so a value the client filled in is never written
+ * into a route, and a route another passing scenario uses is never moved.
  */
 
 const noPlan = (code: NoPlan['code'], reason: string): NoPlan => ({ code, reason });
 const is2xx = (s: number) => s >= 200 && s < 300;
-const segments = (p: string) => normaliseRoutePath(p).split('/').filter(Boolean);
+
+/** Evidence marker on an operation that changes a route other declarations share: the policy sends it to a person. */
+export const SHARED_ROUTE_MARKER = 'shared-route:';
 
 /** A JSON expectation that failed with the expected status: the handler computes the wrong thing. */
 function logicReason(ctx: PlanningContext): NoPlan | undefined {
@@ -37,37 +55,87 @@ function logicReason(ctx: PlanningContext): NoPlan | undefined {
   return undefined;
 }
 
-interface Workspace {
-  texts: Map<string, string>;
-  modules: ModuleFacts[];
-  routes: ResolvedRoute[];
-  files: Set<string>;
-}
-
-async function loadWorkspace(ctx: PlanningContext): Promise<Workspace> {
-  const texts = await loadSources(ctx);
-  const modules = scanModules(texts);
-  const files = new Set(ctx.files);
-  return { texts, modules, routes: resolveRoutes(modules, files), files };
+/** A 404 whose body says a record is missing came from a handler: no routing fix applies. */
+function handlerNotFound(ctx: PlanningContext): NoPlan | undefined {
+  const body = ctx.violation.response.bodyExcerpt;
+  if (notFoundSource(body) !== 'handler') return undefined;
+  return noPlan('not_applicable', `the 404 comes from the handler, not from routing: the answer says ${JSON.stringify(body.trim().slice(0, 100))}`);
 }
 
 const methodMatches = (site: RouteSite, method: string) => site.method === method.toUpperCase() || site.method === '*';
 
-function lineOf(texts: Map<string, string>, file: string, offset: number): number {
-  const starts = lineStarts(texts.get(file) ?? '');
+function lineOf(text: string, offset: number): number {
+  const starts = lineStarts(text);
   let line = 0;
   while (line + 1 < starts.length && starts[line + 1]! <= offset) line++;
   return line + 1;
 }
 
-// ---------------------------------------------------------------- router not included
+// ---------------------------------------------------------------- the request, as its template says
 
-/** How a router's file or variable names its resource: `tags.js`, `tagsRouter`, `reviews_bp` → `tags`, `reviews`. */
-function resourceNames(route: ResolvedRoute): string[] {
-  const base = path.posix.basename(route.site.file).replace(/\.\w+$/, '');
-  const name = (route.router?.name ?? '').replace(/(_?router|Router|_?bp|_?blueprint|Blueprint)$/, '');
-  return [base, name].filter((n) => n && n !== 'index' && n !== 'router').map((n) => n.toLowerCase());
+type SegmentKind = 'literal' | 'param' | 'value';
+
+interface RequestShape {
+  /** Segments as written in the scenario's path. */
+  raw: string[];
+  kinds: SegmentKind[];
+  /** Template variable names at parameter positions. */
+  names: Array<string | undefined>;
 }
+
+/**
+ * The scenario's path segment by segment: template variables are parameters; concrete segments
+ * that look like values (ids, UUIDs, e-mails) or sit where the OpenAPI document has a parameter are
+ * values; the rest is literal text of the API.
+ */
+function requestShape(template: string, documented?: string): RequestShape {
+  const raw = template.split('?')[0]!.split('/').filter(Boolean);
+  const doc = documented?.split('/').filter(Boolean);
+  const kinds: SegmentKind[] = [];
+  const names: Array<string | undefined> = [];
+  raw.forEach((s, i) => {
+    const v = /^\{([^}]*)\}$/.exec(s);
+    const d = doc && doc.length === raw.length ? /^\{([^}]*)\}$/.exec(doc[i]!) : null;
+    if (v) {
+      kinds.push('param');
+      names.push(v[1]);
+    } else if (d) {
+      kinds.push('value');
+      names.push(d[1]);
+    } else {
+      kinds.push(looksLikeValue(s) ? 'value' : 'literal');
+      names.push(undefined);
+    }
+  });
+  return { raw, kinds, names };
+}
+
+/** The OpenAPI document's template for a concrete request path, when the workspace keeps one. */
+async function documentedPath(ctx: PlanningContext, method: string, requestPath: string): Promise<string | undefined> {
+  const doc = await openApiPaths(ctx);
+  if (!doc) return undefined;
+  const req = segmentsOf(normaliseRoutePath(requestPath));
+  let best: { p: string; score: number } | undefined;
+  for (const [p, item] of Object.entries(doc.paths)) {
+    if (!item?.[method.toLowerCase()]) continue;
+    const score = matchSegments(segmentsOf(normaliseRoutePath(p)), req);
+    if (score !== undefined && score > (best?.score ?? -1)) best = { p, score };
+  }
+  return best?.p;
+}
+
+async function openApiPaths(ctx: PlanningContext): Promise<{ origin: string; paths: Record<string, Record<string, { responses?: Record<string, unknown> }>> } | undefined> {
+  const loc = ctx.config.openapi?.location;
+  if (!loc || /^(https?:)?\/\//.test(loc) || (loc.startsWith('/') && !ctx.files.includes(loc.slice(1)))) return undefined;
+  const file = loc.replace(/^\.?\//, '');
+  const text = await ctx.read(file);
+  if (text === undefined) return undefined;
+  const parsed = parseOpenApi(text, file);
+  if (!parsed.ok) return undefined;
+  return { origin: file, paths: (parsed.doc.raw.paths ?? {}) as Record<string, Record<string, { responses?: Record<string, unknown> }>> };
+}
+
+// ---------------------------------------------------------------- router not included
 
 /** The module name the app file would import a Python router file by: follow the style of its sibling imports. */
 function pythonModuleFor(routerFile: string, appModule: ModuleFacts, files: Set<string>): string {
@@ -92,28 +160,33 @@ export const routerNotIncludedRule: Rule = {
   async plan(ctx): Promise<FixPlanInput | NoPlan> {
     const v = ctx.violation;
     if (!routerNotIncludedRule.applies(ctx)) return routingNotApplicable(ctx);
-    const ws = await loadWorkspace(ctx);
-    const target = normaliseRoutePath(v.path);
+    const fromHandler = handlerNotFound(ctx);
+    if (fromHandler) return fromHandler;
+    const table = await loadRouteTable(ctx, ctx.config);
     const method = v.method.toUpperCase();
-    const served = ws.routes.find((r) => r.mounted && methodMatches(r.site, method) && r.fullPaths.includes(target));
+    const served = findRoute(table.routes.filter((r) => r.mounted), method, v.path).best;
     if (served) {
-      return noPlan('not_applicable', `${method} ${v.path} is declared at ${served.site.file}:${served.site.handlerLine} and its router is included: the 404 comes from the handler (a missing resource?), not from routing`);
+      const how = served.how === 'tail' ? ` below the mount computed at ${served.item.dynamicMounts.join(', ')}` : '';
+      return noPlan('not_applicable', `${method} ${v.path} is declared at ${served.item.site.file}:${served.item.site.handlerLine} and its router is included${how}: the 404 comes from the handler (a missing resource?), not from routing`);
     }
-    const tgt = segments(v.path);
-    type Candidate = { route: ResolvedRoute; mount: string[]; score: number };
+    const shape = requestShape(v.path, await documentedPath(ctx, method, v.path));
+    const tgt = shape.raw.map((s, i) => (shape.kinds[i] === 'param' ? '{}' : s));
+    type Candidate = { route: ResolvedRoute; mountLength: number; score: number };
     const candidates: Candidate[] = [];
-    for (const r of ws.routes) {
+    for (const r of table.routes) {
       if (r.mounted || !r.router || !methodMatches(r.site, method)) continue;
-      const own = r.ownPath === '/' ? [] : r.ownPath.split('/').filter(Boolean);
-      if (own.length > tgt.length || own.some((s, i) => s !== tgt[tgt.length - own.length + i])) continue;
-      const mount = tgt.slice(0, tgt.length - own.length);
+      const own = segmentsOf(r.ownPath);
+      if (own.length > tgt.length || own.includes('*')) continue;
+      const mountLength = tgt.length - own.length;
+      if (matchSegments(own, tgt.slice(mountLength)) === undefined) continue;
       let score = own.length === tgt.length ? 100 : 10 + own.length;
-      if (mount.length > 0) {
+      if (mountLength > 0) {
+        const mount = tgt.slice(0, mountLength);
         const last = [...mount].reverse().find((s) => s !== '{}');
-        if (last && resourceNames(r).includes(last.toLowerCase())) score += 50;
+        if (last && resourceNamesOf(r.site.file, r.router.name).some((n) => sameResourceWord(n, last))) score += 50;
         else if (r.router.framework !== 'express' || own.length === 0) score -= 5;
       }
-      candidates.push({ route: r, mount: v.path.split('/').filter(Boolean).slice(0, mount.length), score });
+      candidates.push({ route: r, mountLength, score });
     }
     if (candidates.length === 0) {
       return noPlan('not_applicable', `no router in the workspace declares ${method} ${v.path} without being included`);
@@ -128,13 +201,26 @@ export const routerNotIncludedRule: Rule = {
       return noPlan('insufficient_evidence', `${best.route.site.file} declares a matching route but nothing ties its mount path to ${v.path}`);
     }
     const router = best.route.router!;
-    const app = findAppModule(ws.modules, router.framework);
+    // The mount path comes from the template: a variable becomes a parameter, never the value a request used.
+    const mountValues = shape.raw.slice(0, best.mountLength).filter((_, i) => shape.kinds[i] === 'value');
+    if (mountValues.length > 0) {
+      return noPlan('insufficient_evidence', `the mount path of ${router.file} would hold ${mountValues.map((s) => `"${s}"`).join(', ')}, a value the request filled in where the route needs a parameter; write the scenario's path as a template (${v.path.replace(mountValues[0]!, '{id}')})`);
+    }
+    const app = findAppModule(table.modules, router.framework, table.served);
     if (!app) return noPlan('insufficient_evidence', `no module creates a ${router.framework === 'express' ? 'express()' : router.framework === 'flask' ? 'Flask(...)' : 'FastAPI()'} app to include ${router.file} in`);
     const express = router.framework === 'express';
-    const mountPath = best.mount.length > 0 ? `/${best.mount.map((s) => (express ? s.replace(/^\{(\w+)\}$/, ':$1') : s)).join('/')}` : undefined;
-    const module = express ? jsSpecifier(app.module.file, router.file) : pythonModuleFor(router.file, app.module, ws.files);
-    const routeCount = ws.routes.filter((r) => r.router === router).length;
-    const confidence = best.score >= 100 ? 0.9 : best.score >= 50 ? 0.85 : 0.6;
+    const mountSegs = shape.raw.slice(0, best.mountLength).map((s, i) => (shape.kinds[i] === 'param' ? parameterSegment(shape.names[i] ?? 'id', router.framework) : s));
+    const mountPath = mountSegs.length > 0 ? `/${mountSegs.join('/')}` : undefined;
+    const module = express ? jsSpecifier(app.module.file, router.file) : pythonModuleFor(router.file, app.module, table.files);
+    const routeCount = table.routes.filter((r) => r.router === router).length;
+    let confidence = best.score >= 100 ? 0.9 : best.score >= 50 ? 0.85 : 0.6;
+    const notes: string[] = [];
+    if (express && mountSegs.some((s) => s.startsWith(':')) && !router.mergeParams) {
+      notes.push(`${router.file}:${router.line}: the router is created without mergeParams, so its handlers do not see the mount path's parameters`);
+      confidence = Math.min(confidence, 0.6);
+    }
+    if (best.route.unservedApps.length > 0) notes.push(`it is included only in ${best.route.unservedApps.join(', ')}, an app the run command does not start`);
+    if (table.entry) notes.push(table.entryNote);
     return {
       root_cause: `${router.file} defines ${express ? 'an Express router' : router.framework === 'flask' ? 'a Flask blueprint' : 'an APIRouter'} \`${router.name}\` (line ${router.line}) with ${routeCount} route${routeCount === 1 ? '' : 's'}, but ${app.module.file} never ${express ? 'mounts' : 'includes'} it, so ${method} ${v.path} answers 404`,
       category: 'ROUTE',
@@ -146,7 +232,11 @@ export const routerNotIncludedRule: Rule = {
           file: app.module.file,
           details: { framework: router.framework, module, router: express ? router.exportName : router.name, ...(mountPath ? { mountPath } : {}) },
           rationale: express ? `mount ${module} at ${mountPath ?? '/'} in ${app.module.file}` : `import ${module} and include its \`${router.name}\` in ${app.module.file}`,
-          evidence: [`${router.file}:${best.route.site.line}: ${method} ${best.route.site.literal || '""'} declared on \`${router.name}\``, `${app.module.file}:${app.app.line}: the app includes ${app.module.inclusions.length} other router${app.module.inclusions.length === 1 ? '' : 's'}, not this one`],
+          evidence: [
+            `${router.file}:${best.route.site.line}: ${method} ${best.route.site.literal || '""'} declared on \`${router.name}\``,
+            `${app.module.file}:${app.app.line}: the app includes ${app.module.inclusions.length} other router${app.module.inclusions.length === 1 ? '' : 's'}, not this one`,
+            ...notes,
+          ],
         },
       ],
       evidence: [`${v.method} ${v.path} → 404 (expected ${v.expectedStatus})`, ...(v.response.bodyExcerpt ? [`answer: ${v.response.bodyExcerpt.slice(0, 120)}`] : [])],
@@ -158,25 +248,45 @@ export const routerNotIncludedRule: Rule = {
 
 /** What an OpenAPI document kept in the workspace says about an operation's success statuses, if anything. */
 async function documentedStatuses(ctx: PlanningContext, method: string, requestPath: string): Promise<{ origin: string; codes: number[] } | undefined> {
-  const loc = ctx.config.openapi?.location;
-  if (!loc || /^(https?:)?\/\//.test(loc) || (loc.startsWith('/') && !ctx.files.includes(loc.slice(1)))) return undefined;
-  const file = loc.replace(/^\.?\//, '');
-  const text = await ctx.read(file);
-  if (text === undefined) return undefined;
-  const parsed = parseOpenApi(text, file);
-  if (!parsed.ok) return undefined;
-  const paths = (parsed.doc.raw.paths ?? {}) as Record<string, Record<string, { responses?: Record<string, unknown> }>>;
-  const target = normaliseRoutePath(requestPath);
-  for (const [p, item] of Object.entries(paths)) {
-    if (normaliseRoutePath(p) !== target) continue;
-    const op = item?.[method.toLowerCase()];
-    const codes = Object.keys(op?.responses ?? {}).map(Number).filter((n) => n >= 200 && n < 300);
-    return { origin: file, codes };
-  }
-  return undefined;
+  const doc = await openApiPaths(ctx);
+  const p = doc && (await documentedPath(ctx, method, requestPath));
+  if (!doc || !p) return undefined;
+  const op = doc.paths[p]?.[method.toLowerCase()];
+  const codes = Object.keys(op?.responses ?? {}).map(Number).filter((n) => n >= 200 && n < 300);
+  return { origin: doc.origin, codes };
 }
 
 const PY_STATUS_NAMES: Record<number, string> = { 200: 'HTTP_200_OK', 201: 'HTTP_201_CREATED', 202: 'HTTP_202_ACCEPTED', 204: 'HTTP_204_NO_CONTENT' };
+const HTTP_STATUS_ENUM: Record<number, string> = { 200: 'OK', 201: 'CREATED', 202: 'ACCEPTED', 203: 'NON_AUTHORITATIVE_INFORMATION', 204: 'NO_CONTENT', 205: 'RESET_CONTENT', 206: 'PARTIAL_CONTENT' };
+
+/**
+ * The served route that handles the request: the declaration at the violation's handler location
+ * when it answers the request, else the route table's answer, else (the wiring being unreadable)
+ * the declaration at the handler location as it is.
+ */
+function handlingRoute(ctx: PlanningContext, table: RouteTable): ResolvedRoute | NoPlan {
+  const v = ctx.violation;
+  const served = table.routes.filter((r) => r.mounted);
+  let located: ResolvedRoute | undefined;
+  if (v.locationKind === 'handler' && v.location) {
+    const { file, line } = v.location;
+    const here = table.routes.filter((r) => r.site.file === file && methodMatches(r.site, v.method) && (r.site.handlerLine === line || r.site.line === line));
+    const answering = findRoute(here.filter((r) => r.mounted), v.method, v.path).best;
+    if (answering) return answering.item;
+    located = here[0];
+    if (!located && !table.texts.has(file)) return noPlan('insufficient_evidence', `${file}:${line} is not a route declaration this rule can read`);
+  }
+  const m = findRoute(served, v.method, v.path);
+  if (m.best && m.rivals.length > 0) {
+    const all = [m.best, ...m.rivals].map((h) => `${h.item.site.file}:${h.item.site.handlerLine}`).join(', ');
+    return noPlan('insufficient_evidence', `${v.method} ${v.path} is declared in several places (${all}) and nothing says which one the running app serves (${table.entryNote})`);
+  }
+  if (m.best) return m.best.item;
+  if (located) return located;
+  const unserved = findRoute(table.routes.filter((r) => !r.mounted), v.method, v.path).best;
+  const extra = unserved ? `; ${unserved.item.site.file}:${unserved.item.site.handlerLine} declares it, but the app that runs does not serve it (${table.entryNote})` : '';
+  return noPlan('insufficient_evidence', `no route handler for ${v.method} ${v.path} was found in the workspace${extra}`);
+}
 
 export const statusCodeRule: Rule = {
   id: 'status-code',
@@ -186,27 +296,36 @@ export const statusCodeRule: Rule = {
     if (!statusCodeRule.applies(ctx)) {
       return logicReason(ctx) ?? noPlan('not_applicable', `status ${v.actualStatus} where ${v.expectedStatus} is expected: only a success code that differs from another success code is changed (never a 5xx or a deliberate 4xx)`);
     }
-    const ws = await loadWorkspace(ctx);
-    let file: string | undefined;
-    let line: number | undefined;
-    if (v.locationKind === 'handler' && v.location) ({ file, line } = v.location);
-    else {
-      const target = normaliseRoutePath(v.path);
-      const served = ws.routes.find((r) => r.mounted && methodMatches(r.site, v.method) && r.fullPaths.includes(target));
-      const decl = served ? undefined : findHandler([...ws.texts].flatMap(([f, t]) => scanRoutes(f, t)), v.method, v.path);
-      if (served) ({ file, handlerLine: line } = { file: served.site.file, handlerLine: served.site.handlerLine });
-      else if (decl) ({ file, line } = decl.location);
-    }
-    if (!file || !line) return noPlan('insufficient_evidence', `no route handler for ${v.method} ${v.path} was found in the workspace`);
-    const text = ws.texts.get(file);
-    const site = ws.modules.find((m) => m.file === file)?.sites.find((s) => methodMatches(s, v.method) && (s.handlerLine === line || s.line === line));
-    if (!text || !site) return noPlan('insufficient_evidence', `${file}:${line} is not a route declaration this rule can read`);
-    const handler = text.slice(site.handlerStart, site.handlerEnd);
+    const table = await loadRouteTable(ctx, ctx.config);
+    const route = handlingRoute(ctx, table);
+    if ('reason' in route) return route;
+    const { site } = route;
+    const file = site.file;
+    const text = table.texts.get(file);
+    if (!text) return noPlan('insufficient_evidence', `${file} could not be read`);
     const from = v.actualStatus;
     const to = v.expectedStatus;
+    const doc = await documentedStatuses(ctx, v.method, v.path);
+    let confidence = 0.85;
+    const docEvidence: string[] = [];
+    if (doc?.codes.includes(to)) {
+      docEvidence.push(`${doc.origin}: the OpenAPI document declares ${to} for ${v.method} ${v.path}`);
+      confidence = 0.95;
+    } else if (doc && doc.codes.length > 0) {
+      docEvidence.push(`${doc.origin}: the OpenAPI document declares ${doc.codes.join(', ')} for ${v.method} ${v.path}, not ${to}`);
+      confidence = 0.5;
+    }
+    const served = table.entry ? [table.entryNote] : [];
+    const others = [...new Set((table.modules.find((m) => m.file === file)?.sites ?? []).filter((s) => s.handlerStart === site.handlerStart && s.method !== site.method).map((s) => s.method))];
+    if (site.framework === 'flask') return flaskStatusPlan(ctx, text, site, others, from, to, confidence, [...docEvidence, ...served]);
+    if (site.method === '*' || (site.framework === 'fastapi' && others.length > 0)) {
+      return noPlan('unsafe', `the handler at ${file}:${site.handlerLine} answers ${site.method === '*' ? 'every method' : [site.method, ...others].join(', ')} with one status; changing it for ${v.method.toUpperCase()} changes it for the others`);
+    }
+    const handler = text.slice(site.handlerStart, site.handlerEnd);
+    let opFile = file;
     let opLine: number;
     let what: string;
-    if (site.framework !== 'express') {
+    if (site.framework === 'fastapi') {
       const deco = text.slice(site.callStart, site.callEnd);
       const declared = /\bstatus_code\s*=\s*(?:(\d{3})\b|(?:[\w.]*\.)?(HTTP_(\d{3})_\w+))/.exec(deco);
       const declaredCode = declared ? Number(declared[1] ?? declared[3]) : 200;
@@ -216,42 +335,106 @@ export const statusCodeRule: Rule = {
       opLine = site.line;
       what = declared ? `status_code=${declared[2] ? `status.${PY_STATUS_NAMES[to]}` : to} in the decorator` : `status_code=${to} added to the decorator`;
     } else {
-      const sends = [...handler.matchAll(/\bres\s*\.\s*(?:status\s*\(\s*(\d{3})\s*\)\s*\.\s*)?(json|send|end)\s*\(/g)].filter((m) => !m[1] || Number(m[1]) === from || is2xx(Number(m[1])));
-      const success = sends.filter((m) => (m[1] ? Number(m[1]) : 200) === from);
-      if (success.length !== 1) {
-        return noPlan('insufficient_evidence', `the handler at ${file}:${site.line} answers ${from} from ${success.length} places; expected exactly one to change`);
+      const body = expressHandlerCode(table, site);
+      if ('error' in body) return noPlan('insufficient_evidence', body.error);
+      const sends = expressSends(body.text);
+      if (sends.otherWay) return noPlan('insufficient_evidence', `the handler at ${body.file}:${lineOf(body.fileText, body.start)} sets its status with ${sends.otherWay}; no single send to change`);
+      const success = sends.sends.filter((s) => s.status === from);
+      if (success.length !== 1 || success[0]!.kind === 'sendStatus') {
+        return noPlan('insufficient_evidence', `the handler at ${body.file}:${lineOf(body.fileText, body.start)} answers ${from} from ${success.length} places; expected exactly one to change`);
       }
-      opLine = lineOf(ws.texts, file, site.handlerStart + success[0]!.index);
-      what = success[0]![1] ? `res.status(${to})` : `res.status(${to}).${success[0]![2]}(`;
-    }
-    const doc = await documentedStatuses(ctx, v.method, v.path);
-    const evidence = [`the scenario "${v.scenario}" expects ${to}; the app answered ${from}`, `${file}:${opLine}: the handler of ${v.method} ${v.path} answers ${from}`];
-    let confidence = 0.85;
-    if (doc?.codes.includes(to)) {
-      evidence.push(`${doc.origin}: the OpenAPI document declares ${to} for ${v.method} ${v.path}`);
-      confidence = 0.95;
-    } else if (doc && doc.codes.length > 0) {
-      evidence.push(`${doc.origin}: the OpenAPI document declares ${doc.codes.join(', ')} for ${v.method} ${v.path}, not ${to}`);
-      confidence = 0.5;
+      opFile = body.file;
+      opLine = lineOf(body.fileText, body.start + success[0]!.index);
+      what = success[0]!.explicit ? `res.status(${to})` : `res.status(${to}).${success[0]!.kind}(`;
     }
     return {
       root_cause: `${v.method} ${v.path} answers ${from} where ${to} is expected: the handler at ${file}:${site.handlerLine} declares the wrong success status`,
       category: 'STATUS_CODE',
       confidence,
-      files: [file],
+      files: [opFile],
       operations: [
         {
           type: 'set_status_code',
-          file,
+          file: opFile,
           details: { method: v.method.toUpperCase(), path: v.path, from, to, line: opLine },
           rationale: `answer ${to}: ${what}`,
-          evidence,
+          evidence: [`the scenario "${v.scenario}" expects ${to}; the app answered ${from}`, `${opFile}:${opLine}: the handler of ${v.method} ${v.path} answers ${from}`, ...docEvidence, ...served],
         },
       ],
       evidence: [v.message],
     };
   },
 };
+
+/**
+ * A Flask view gives its status in what it returns (`return body, 201`): the one return that
+ * serves this method with the status answered is changed, as an exact edit of that statement.
+ */
+function flaskStatusPlan(ctx: PlanningContext, text: string, site: RouteSite, otherMethods: string[], from: number, to: number, confidence: number, evidence: string[]): FixPlanInput | NoPlan {
+  const v = ctx.violation;
+  const file = site.file;
+  const views = flaskViewResponses(text, site);
+  const deco = text.slice(site.callStart, site.callEnd);
+  if (/\bstatus_code\s*=/.test(deco)) return noPlan('insufficient_evidence', `the route at ${file}:${site.line} passes status_code to a Flask decorator, which Flask does not read`);
+  if (views.otherWay) return noPlan('insufficient_evidence', `the view at ${file}:${site.handlerLine} sets its status with ${views.otherWay}; no single return to change`);
+  const mine = returnsFor(views, v.method);
+  const unreadable = mine.filter((r) => r.status === undefined);
+  const hits = mine.filter((r) => r.status === from);
+  if (hits.length !== 1 || unreadable.length > 0) {
+    const why = unreadable.length > 0 ? `; ${unreadable.map((r) => `line ${r.line}`).join(', ')} return${unreadable.length === 1 ? 's' : ''} a status this rule cannot read` : '';
+    return noPlan('insufficient_evidence', `the view at ${file}:${site.handlerLine} returns ${from} for ${v.method.toUpperCase()} from ${hits.length} places${why}; expected exactly one to change`);
+  }
+  const ret = hits[0]!;
+  // One return for every method the view serves: changing it changes theirs too.
+  if (!ret.methods && otherMethods.length > 0) {
+    return noPlan('unsafe', `the return at ${file}:${ret.line} also answers ${otherMethods.join(', ')} (the view serves ${[site.method, ...otherMethods].join(', ')} and does not branch on request.method there)`);
+  }
+  const stmt = text.slice(ret.start, ret.end);
+  let replaced: string;
+  if (ret.statusStart !== undefined && ret.statusEnd !== undefined) {
+    const old = text.slice(ret.statusStart, ret.statusEnd);
+    const enumStyle = /HTTPStatus\.([A-Z_]+)$/.exec(old);
+    const constStyle = /HTTP_\d{3}_\w+$/.exec(old);
+    let next = String(to);
+    if (enumStyle && HTTP_STATUS_ENUM[to]) next = old.replace(/[A-Z_]+$/, HTTP_STATUS_ENUM[to]!);
+    else if (constStyle && PY_STATUS_NAMES[to]) next = old.replace(/HTTP_\d{3}_\w+$/, PY_STATUS_NAMES[to]!);
+    if (statusValue(next) !== to) return noPlan('insufficient_evidence', `no way to write ${to} in the style of "${old}"`);
+    replaced = text.slice(ret.start, ret.statusStart) + next + text.slice(ret.statusEnd, ret.end);
+  } else replaced = `${stmt}, ${to}`;
+  // The smallest run of whole lines ending with the statement that occurs once in the file.
+  const lineEnd = text.indexOf('\n', ret.end) < 0 ? text.length : text.indexOf('\n', ret.end);
+  const tail = text.slice(ret.end, lineEnd).replace(/\r$/, '');
+  let findStart = ret.lineStart;
+  for (let extra = 0; extra < 6 && countOf(text, text.slice(findStart, ret.end) + tail) > 1; extra++) {
+    if (findStart === 0) break;
+    findStart = text.lastIndexOf('\n', findStart - 2) + 1;
+  }
+  const find = text.slice(findStart, ret.end) + tail;
+  if (countOf(text, find) !== 1) return noPlan('insufficient_evidence', `the return at ${file}:${ret.line} occurs several times in the file with the same lines around it`);
+  const replace = text.slice(findStart, ret.start) + replaced + tail;
+  return {
+    root_cause: `${v.method} ${v.path} answers ${from} where ${to} is expected: the view at ${file}:${site.handlerLine} returns ${from}`,
+    category: 'STATUS_CODE',
+    confidence,
+    files: [file],
+    operations: [
+      {
+        type: 'modify_code',
+        file,
+        details: { find, replace },
+        rationale: `answer ${to}: ${ret.statusStart !== undefined ? `the status of the return at line ${ret.line} becomes ${to}` : `the return at line ${ret.line} gives status ${to}`}`,
+        evidence: [`the scenario "${v.scenario}" expects ${to}; the app answered ${from}`, `${file}:${ret.line}: the view of ${v.method} ${v.path} returns ${from}`, ...evidence],
+      },
+    ],
+    evidence: [v.message],
+  };
+}
+
+function countOf(text: string, find: string): number {
+  let n = 0;
+  for (let i = text.indexOf(find); i !== -1 && n < 3; i = text.indexOf(find, i + 1)) n++;
+  return n;
+}
 
 // ---------------------------------------------------------------- route path
 
@@ -269,34 +452,99 @@ function editDistance(a: string, b: string, max: number): number {
 
 type PathEdit = { kind: 'typo' | 'missing segment' | 'extra segment'; cost: number };
 
-/** How a declared path (segments) differs from the documented one: one small edit, or undefined. Parameters must line up. */
-function smallEdit(declared: string[], documented: string[]): PathEdit | undefined {
-  if (declared.length === documented.length) {
-    const diffs = declared.map((s, i) => [s, documented[i]!] as const).filter(([a, b]) => a !== b);
+/** Whether a declared segment takes a requested one as it is: a parameter takes a variable or a value, literal text only itself. */
+function agrees(declared: string, shape: RequestShape, i: number): boolean {
+  if (declared === '{}') return true;
+  return shape.kinds[i] === 'literal' && shape.raw[i] === declared;
+}
+
+/**
+ * How a declared path (segments) differs from the requested template: one small edit of literal
+ * text, or undefined. Only literal text of the API is ever written into a route: never a value the
+ * request filled in, never a parameter in place of a literal or a literal in place of a parameter.
+ */
+function smallEdit(declared: string[], shape: RequestShape): PathEdit | undefined {
+  const n = shape.raw.length;
+  if (declared.includes('*')) return undefined;
+  if (declared.length === n) {
+    const diffs = declared.map((_, i) => i).filter((i) => !agrees(declared[i]!, shape, i));
     if (diffs.length !== 1) return undefined;
-    const [a, b] = diffs[0]!;
-    if (a === '{}' || b === '{}') return undefined;
+    const i = diffs[0]!;
+    if (shape.kinds[i] !== 'literal') return undefined;
+    const [a, b] = [declared[i]!, shape.raw[i]!];
     const d = editDistance(a, b, 2);
     return d <= Math.max(1, Math.min(2, Math.floor(Math.max(a.length, b.length) / 3))) ? { kind: 'typo', cost: d } : undefined;
   }
-  const [short, long] = declared.length < documented.length ? [declared, documented] : [documented, declared];
-  if (long.length !== short.length + 1) return undefined;
-  for (let i = 0; i < long.length; i++) {
-    if (long[i] === '{}') continue;
-    if ([...long.slice(0, i), ...long.slice(i + 1)].every((s, j) => s === short[j])) {
-      return { kind: declared.length < documented.length ? 'missing segment' : 'extra segment', cost: 2 };
+  // A route ending with a parameter answers for one resource, one ending with a word for a
+  // collection or an action: adding or removing a segment must not turn one into the other
+  // (`/posts/:postId/comments` is no misspelt `/posts/:postId`, `/items/{id}` no short `/items/{id}/details`).
+  const endsWithParam = declared[declared.length - 1] === '{}';
+  if (declared.length + 1 === n) {
+    // A segment of the request is missing from the route: it must be literal text.
+    for (let i = 0; i < n; i++) {
+      if (shape.kinds[i] !== 'literal') continue;
+      const rest = (j: number) => (j < i ? j : j + 1);
+      if (!declared.every((s, j) => agrees(s, shape, rest(j)))) continue;
+      const resultEndsWithParam = i === n - 1 ? false : endsWithParam;
+      if (resultEndsWithParam === endsWithParam) return { kind: 'missing segment', cost: 2 };
+    }
+    return undefined;
+  }
+  if (declared.length === n + 1) {
+    for (let i = 0; i < declared.length; i++) {
+      if (declared[i] === '{}') continue;
+      const others = [...declared.slice(0, i), ...declared.slice(i + 1)];
+      if (!others.every((s, j) => agrees(s, shape, j))) continue;
+      if ((others[others.length - 1] === '{}') === endsWithParam) return { kind: 'extra segment', cost: 2 };
     }
   }
   return undefined;
 }
 
-/** The new literal: the documented segments after the mount/prefix, keeping the declared parameters' own spelling. */
-function rewriteLiteral(literal: string, documentedTail: string[]): string {
-  const params = literal.split('/').filter((s) => normaliseRoutePath(`/${s}`) === '/{}');
+/**
+ * Concrete segments at a position where the app's own routes take a parameter after the same
+ * path (`/posts/:postId/comments` for `/posts/hello-world`) are values the request filled in.
+ */
+function markValuesFromRoutes(shape: RequestShape, routes: ResolvedRoute[]): void {
+  for (const r of routes) {
+    if (!r.mounted) continue;
+    for (const full of r.fullPaths) {
+      const segs = segmentsOf(full);
+      for (let i = 0; i < Math.min(segs.length, shape.raw.length); i++) {
+        if (segs[i] === '{}' && shape.kinds[i] === 'literal') shape.kinds[i] = 'value';
+        if (!agrees(segs[i]!, shape, i)) break;
+      }
+    }
+  }
+}
+
+/**
+ * The new literal for the requested tail: literal text from the request, and at each parameter
+ * position the route's own parameter as written (`<int:id>`, `:userId`), else the template's
+ * variable in the framework's syntax.
+ */
+function rewriteLiteral(site: RouteSite, shape: RequestShape, from: number): string {
+  const params = site.literal.split('/').filter((s) => routeAlternatives(`/${s}`, site.framework)[0] === '/{}');
   let k = 0;
-  const segs = documentedTail.map((s) => (s === '{}' ? (params[k++] ?? s) : s));
+  const segs = shape.raw.slice(from).map((s, i) => {
+    const at = from + i;
+    if (shape.kinds[at] === 'literal') return s;
+    return params[k++] ?? parameterSegment(shape.names[at] ?? 'id', site.framework);
+  });
   const out = `/${segs.join('/')}`;
-  return literal.endsWith('/') && out !== '/' ? `${out}/` : out;
+  return site.literal.endsWith('/') && out !== '/' ? `${out}/` : out;
+}
+
+/** The passing scenarios a change of this declaration's path would break: every method the literal declares. */
+function passingUsers(ctx: PlanningContext, table: RouteTable, site: RouteSite): string[] {
+  const sharing = table.routes.filter((r) => r.site.file === site.file && r.site.literalStart === site.literalStart);
+  const out: string[] = [];
+  for (const s of ctx.report.scenarios) {
+    if (!s.ok || s.skipped || s.scenarioId === ctx.violation.scenarioId) continue;
+    const hit = findRoute(sharing, s.method, s.path).best;
+    if (hit && hit.how !== 'own') out.push(`${s.method} ${s.path} ("${s.name}")`);
+  }
+  return out;
 }
 
 export const routePathRule: Rule = {
@@ -305,52 +553,74 @@ export const routePathRule: Rule = {
   async plan(ctx): Promise<FixPlanInput | NoPlan> {
     const v = ctx.violation;
     if (!routePathRule.applies(ctx)) return routingNotApplicable(ctx);
-    const ws = await loadWorkspace(ctx);
+    const fromHandler = handlerNotFound(ctx);
+    if (fromHandler) return fromHandler;
+    const table = await loadRouteTable(ctx, ctx.config);
     const method = v.method.toUpperCase();
-    const target = normaliseRoutePath(v.path);
-    const exact = ws.routes.find((r) => methodMatches(r.site, method) && (r.fullPaths.includes(target) || (!r.mounted && r.ownPath === target)));
+    const exact = findRoute(table.routes, method, v.path).best;
     if (exact) {
-      return noPlan('not_applicable', `${method} ${v.path} is declared as written at ${exact.site.file}:${exact.site.line}${exact.mounted ? '' : ' (on a router that is never included)'}: the path is not the problem`);
+      const r = exact.item;
+      const where =
+        exact.how === 'tail'
+          ? ` (below the mount computed at ${r.dynamicMounts.join(', ')})`
+          : exact.how !== 'own'
+            ? ''
+            : r.unservedApps.length > 0
+              ? ` (in ${r.unservedApps.join(', ')}, an app the run command does not start)`
+              : ' (on a router that is never included)';
+      return noPlan('not_applicable', `${method} ${v.path} is declared as written at ${r.site.file}:${r.site.line}${where}: the path is not the problem`);
     }
-    const documented = segments(v.path);
+    const shape = requestShape(v.path, await documentedPath(ctx, method, v.path));
+    markValuesFromRoutes(shape, table.routes);
     type Candidate = { route: ResolvedRoute; edit: PathEdit; to: string };
     const candidates: Candidate[] = [];
-    for (const r of ws.routes) {
+    for (const r of table.routes) {
       if (!r.mounted || !methodMatches(r.site, method)) continue;
+      // A literal with optional parts stands for several paths; rewriting it is not a small edit.
+      if (routeAlternatives(r.site.literal || '/', r.site.framework).length !== 1) continue;
       for (const full of r.fullPaths) {
-        const declared = full.split('/').filter(Boolean);
-        const edit = smallEdit(declared, documented);
+        const declared = segmentsOf(full);
+        const edit = smallEdit(declared, shape);
         if (!edit) continue;
         // The part of the full path the literal contributes: everything after the mount path and the router's prefix.
-        const litSegs = normaliseRoutePath(r.site.literal || '/').split('/').filter(Boolean).length;
+        const litSegs = segmentsOf(routeAlternatives(r.site.literal || '/', r.site.framework)[0]!).length;
         const headLen = declared.length - litSegs;
-        if (headLen < 0 || declared.slice(0, headLen).some((s, i) => s !== documented[i])) continue; // the difference is in a prefix or mount path
-        const to = rewriteLiteral(r.site.literal, documented.slice(headLen));
+        if (headLen < 0 || declared.slice(0, headLen).some((s, i) => !agrees(s, shape, i))) continue; // the difference is in a prefix or mount path
+        const to = rewriteLiteral(r.site, shape, headLen);
         if (to === r.site.literal || (r.site.literal === '' && to === '/')) continue;
         candidates.push({ route: r, edit, to });
       }
     }
-    if (candidates.length === 0) return noPlan('not_applicable', `no declared ${method} route is a small edit away from ${v.path}`);
+    if (candidates.length === 0) return noPlan('not_applicable', `no declared ${method} route is a small edit of literal text away from ${v.path}`);
     candidates.sort((a, b) => a.edit.cost - b.edit.cost || a.route.site.file.localeCompare(b.route.site.file) || a.route.site.line - b.route.site.line);
     const best = candidates[0]!;
     if (candidates.some((c) => c !== best && c.edit.cost === best.edit.cost && c.route.site !== best.route.site)) {
       return noPlan('insufficient_evidence', `several declared routes are equally close to ${v.path}: ${candidates.map((c) => `${c.route.site.file}:${c.route.site.line}`).join(', ')}`);
     }
     const { site } = best.route;
-    const clash = ws.routes.find((r) => r.site.file === site.file && r.site !== site && methodMatches(r.site, method) && normaliseRoutePath(r.site.literal || '/') === normaliseRoutePath(best.to));
-    if (clash) return noPlan('unsafe', `${site.file}:${clash.site.line} already declares ${method} ${best.to}`);
+    const broken = passingUsers(ctx, table, site);
+    if (broken.length > 0) {
+      return noPlan('unsafe', `changing "${site.literal}" at ${site.file}:${site.line} would break ${broken.join(', ')}, which pass${broken.length === 1 ? 'es' : ''} now`);
+    }
+    // The new path must not take the place of a route the app already serves.
+    const prefixLen = segmentsOf(best.route.fullPaths[0]!).length - segmentsOf(routeAlternatives(site.literal || '/', site.framework)[0]!).length;
+    const newFull = normaliseRoutePath(`/${segmentsOf(best.route.fullPaths[0]!).slice(0, prefixLen).join('/')}/${routeAlternatives(best.to, site.framework)[0]}`);
+    const clash = table.routes.find((r) => r.site !== site && r.mounted && methodMatches(r.site, method) && r.fullPaths.includes(newFull));
+    if (clash) return noPlan('unsafe', `${clash.site.file}:${clash.site.line} already declares ${method} ${newFull}`);
+    const sharedWith = table.routes.filter((r) => r.site.file === site.file && r.site.literalStart === site.literalStart && r.site.method !== site.method).map((r) => r.site.method);
+    const shared = sharedWith.length > 0 ? [`${SHARED_ROUTE_MARKER} "${site.literal}" also declares ${[...new Set(sharedWith)].join(', ')} at ${site.file}:${site.line}; they move with it`] : [];
     return {
-      root_cause: `${method} ${v.path} is documented, but ${site.file}:${site.line} declares it as "${site.literal}" (${best.edit.kind}), so the request answers 404`,
+      root_cause: `${method} ${v.path} is requested, but ${site.file}:${site.line} declares it as "${site.literal}" (${best.edit.kind}), so the request answers 404`,
       category: 'ROUTE',
-      confidence: best.edit.kind === 'typo' ? 0.75 : 0.6,
+      confidence: shared.length > 0 ? 0.5 : best.edit.kind === 'typo' ? 0.75 : 0.6,
       files: [site.file],
       operations: [
         {
           type: 'update_route',
           file: site.file,
           details: { method, from: site.literal, to: best.to, line: site.line },
-          rationale: `declare the route as documented: "${site.literal}" → "${best.to}"`,
-          evidence: [`the scenario "${v.scenario}" requests ${method} ${v.path}`, `${site.file}:${site.line}: declared ${method} ${best.route.fullPaths.join(', ')} (${best.edit.kind})`],
+          rationale: `declare the route as requested: "${site.literal}" → "${best.to}"`,
+          evidence: [`the scenario "${v.scenario}" requests ${method} ${v.path}`, `${site.file}:${site.line}: declared ${method} ${best.route.fullPaths.join(', ')} (${best.edit.kind})`, ...shared],
         },
       ],
       evidence: [v.message],
