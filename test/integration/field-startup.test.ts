@@ -77,6 +77,18 @@ const CASES: StartupCase[] = [
     repairable: { operation: 'remove_unused' },
   },
   {
+    title: 'CommonJS: an unused require at the top of the extensionless bin/www script',
+    app: 'express4-bookmarks',
+    file: 'bin/www',
+    line: "var nanoid = require('nanoid');",
+    at: 2,
+    exceptionClass: 'Error',
+    message: /Cannot find module 'nanoid'/,
+    failureType: 'RUNTIME',
+    strategy: 'DEPENDENCY',
+    repairable: { operation: 'remove_unused' },
+  },
+  {
     title: 'ES modules: a route module loaded with import() imports a package that is not installed',
     app: 'express5-events',
     file: 'src/routes/events.js',

@@ -37,8 +37,13 @@ export interface ParseOutcome {
   skipped: string[];
 }
 
-export function fileKind(file: string): FileKind | undefined {
+export function fileKind(file: string, text?: string): FileKind | undefined {
   const base = path.posix.basename(file).toLowerCase();
+  // A script without an extension (`bin/www`, `manage`) says what it is on its `#!` line.
+  if (text !== undefined && !base.includes('.')) {
+    const shebang = /^#!.*\b(node|python3?)\b/.exec(text.slice(0, 200));
+    if (shebang) return shebang[1] === 'node' ? 'javascript' : 'python';
+  }
   if (/\.pyi?$/.test(base)) return 'python';
   if (/\.(m|c)?js$/.test(base)) return 'javascript';
   if (/\.(m|c)?tsx?$/.test(base) || base.endsWith('.jsx')) return 'typescript';
@@ -64,7 +69,7 @@ export async function parseFiles(
   const out: ParseOutcome = { passed: [], problems: [], skipped: [] };
   const python: ParseFile[] = [];
   for (const f of files) {
-    const kind = fileKind(f.file);
+    const kind = fileKind(f.file, f.text);
     if (!kind) {
       out.skipped.push(f.file);
       continue;

@@ -25,7 +25,7 @@ function fail(ctx: ExecutorContext, err: unknown): never {
 }
 
 function languageOf(ctx: ExecutorContext) {
-  const lang = importLanguage(ctx.file);
+  const lang = importLanguage(ctx.file, ctx.exists ? ctx.text : undefined);
   if (!lang) throw new PatchError(`${ctx.file} is neither Python nor JavaScript/TypeScript`, ctx.file, 0);
   if (!ctx.exists) throw new PatchError(`${ctx.file} does not exist`, ctx.file, 0);
   return lang;

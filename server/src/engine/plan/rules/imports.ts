@@ -69,10 +69,10 @@ export const unusedImportRule: Rule = {
     const frame = importSpot(ctx)!;
     const missing = missingModule(trace);
     if (!missing?.module) return no('insufficient_evidence', `cannot tell which module failed from "${trace.message}"`);
-    const lang = importLanguage(frame.file);
-    if (!lang) return no('not_applicable', `${frame.file} is neither Python nor JavaScript/TypeScript`);
     const text = await ctx.read(frame.file);
     if (text === undefined) return no('insufficient_evidence', `${frame.file} cannot be read`);
+    const lang = importLanguage(frame.file, text);
+    if (!lang) return no('not_applicable', `${frame.file} is neither Python nor JavaScript/TypeScript`);
     const where = `${frame.file}:${frame.line}`;
     let hits: Array<{ bound: string; used: boolean; keep?: string; statement: string }> = [];
     if (lang === 'python') {
@@ -153,10 +153,10 @@ export const missingImportRule: Rule = {
     const trace = ctx.violation.trace!;
     const name = undefinedName(trace)!;
     const frame = raisingFrame(ctx)!;
-    const lang = importLanguage(frame.file);
-    if (!lang) return no('not_applicable', `${frame.file} is neither Python nor JavaScript/TypeScript`);
     const text = await ctx.read(frame.file);
     if (text === undefined) return no('insufficient_evidence', `${frame.file} cannot be read`);
+    const lang = importLanguage(frame.file, text);
+    if (!lang) return no('not_applicable', `${frame.file} is neither Python nor JavaScript/TypeScript`);
     const providerCtx = { files: ctx.files, read: ctx.read };
     const candidates = lang === 'python' ? await pythonProviders(name, frame.file, text, providerCtx) : await jsProviders(name, frame.file, text, providerCtx);
     if (candidates.length === 0) {
