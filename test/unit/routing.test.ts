@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fixPlanSchema, type FixPlan, type Operation } from '../../server/src/engine/plan/schema';
@@ -470,4 +471,38 @@ test('route path: a route another passing scenario uses is never moved; one shar
   const broken = await refusalOf(routePathRule, EXPRESS, put, {}, { scenarios: [{ name: 'get user', method: 'GET', path: '/api/users/{user_id}' }] });
   assert.equal(broken.code, 'unsafe');
   assert.match(broken.reason, /would break GET \/api\/users\/\{user_id\} \("get user"\)/);
+});
+
+test('Express: a router mounted anew goes after the body parser and loggers, before the not-found and error handlers', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'mount-order-'));
+  await mkdir(path.join(dir, 'src/routes'), { recursive: true });
+  await writeFile(path.join(dir, 'src/routes/orders.js'), "'use strict';\nconst { Router } = require('express');\nconst router = Router();\nrouter.post('/', (req, res) => res.status(201).json(req.body));\nmodule.exports = router;\n");
+  await writeFile(
+    path.join(dir, 'src/app.js'),
+    [
+      "'use strict';",
+      '',
+      "const express = require('express');",
+      "const pinoHttp = require('pino-http');",
+      '',
+      'const app = express();',
+      '',
+      'app.use(pinoHttp({ logger: console }));',
+      'app.use(express.json());',
+      '',
+      "app.get('/healthz', (req, res) => res.send('ok'));",
+      '',
+      'app.use((req, res) => {',
+      "  res.status(404).json({ error: 'not found' });",
+      '});',
+      '',
+      'module.exports = app;',
+      '',
+    ].join('\n'),
+  );
+  const op = { type: 'include_router', file: 'src/app.js', rationale: 'r', evidence: ['e'], details: { framework: 'express', module: './routes/orders', router: 'default', mountPath: '/orders' } };
+  const after = await includeRouter(op as never, await executorContext(dir, 'src/app.js'));
+  assert.match(after, /app\.use\(express\.json\(\)\);\napp\.use\('\/orders', orders\);\n/);
+  assert.ok(after.indexOf("app.use('/orders', orders)") < after.indexOf('app.use((req, res) => {'));
+  assert.match(after, /const orders = require\('\.\/routes\/orders'\);/);
 });

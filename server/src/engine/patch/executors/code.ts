@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { PatchError, type Executor, type ExecutorContext } from '../../repair/types';
 import { findHandler, scanModule, scanRoutes, type RouteSite } from '../../routes';
-import { detectEol, indentOf, languageOf, lineOfOffset, lineStarts, lineTextAt } from '../../routes/syntax';
+import { detectEol, indentOf, languageOf, lineOfOffset, lineStarts, lineTextAt, matchBracket } from '../../routes/syntax';
 
 /**
  * Executors for operations that edit source code: include a router, set a status code, rewrite a
@@ -166,9 +166,14 @@ function includeExpress(d: { module: string; router: string; mountPath?: string 
   const mounts = facts.inclusions.filter((i) => i.owner === app!.name && i.mountPath);
   const anchor = mounts[mounts.length - 1];
   const useLine = `${app!.name}.use(${q}${d.mountPath ?? '/'}${q}, ${local})${semi}`;
+  const middleware = anchor ? undefined : lastMiddlewareBeforeCatchAll(text, app!.name, app!.end);
   if (anchor) {
     const starts = lineStarts(text);
     text = insertAt(text, endOfLine(text, anchor.end), eol + indentOf(lineTextAt(text, starts, anchor.line - 1)) + useLine);
+  } else if (middleware !== undefined) {
+    // After the app's middleware (body parsers, loggers), before its not-found and error handlers:
+    // a router mounted ahead of `express.json()` gets no body, one behind a catch-all is never reached.
+    text = insertAt(text, middleware.end, eol + middleware.indent + useLine);
   } else {
     const starts = lineStarts(text);
     text = insertAt(text, endOfLine(text, app!.end), eol + indentOf(lineTextAt(text, starts, app!.line - 1)) + useLine);
@@ -189,6 +194,27 @@ function includeExpress(d: { module: string; router: string; mountPath?: string 
   if (after >= 0) return insertAt(text, endOfLine(text, after), eol + decl);
   const strict = /^(['"])use strict\1;?[ \t]*\r?\n/.exec(text);
   return strict ? insertAt(text, strict[0].length, eol + decl + eol) : decl + eol + text;
+}
+
+/**
+ * The end of the last `app.use(...)` statement that mounts middleware (no inline handler) before
+ * the first `app.use` of an inline function (a not-found or error handler), after the app is made.
+ */
+function lastMiddlewareBeforeCatchAll(text: string, app: string, after: number): { end: number; indent: string } | undefined {
+  const re = new RegExp(`^([ \\t]*)${app.replace(/[$]/g, '\\$')}\\.use\\(\\s*(.)`, 'gm');
+  let last: { end: number; indent: string } | undefined;
+  for (const m of text.matchAll(re)) {
+    if (m.index! < after) continue;
+    const rest = text.slice(m.index! + m[0].length - 1, m.index! + m[0].length + 40);
+    // An inline handler: `(req, res) =>`, `function (err, ...)`, `async (req, res) =>`.
+    if (/^(?:\(|function\b|async\b)/.test(rest)) break;
+    const close = matchBracket(text, m.index! + m[0].indexOf('.use(') + 4, 'js');
+    if (close < 0) break;
+    let end = close + 1;
+    while (end < text.length && (text[end] === ';' || text[end] === ' ' || text[end] === '\t')) end++;
+    last = { end, indent: m[1]! };
+  }
+  return last;
 }
 
 // ---------------------------------------------------------------- set_status_code
