@@ -57,3 +57,26 @@ test('Python: a relative import in a sibling is re-based for this file', async (
   assert.deepEqual([list[0].module, list[0].style], ['..core.settings', 'named']);
   assert.equal(list.filter((c) => c.module === '..core.settings').length, 1, 'one candidate for one module');
 });
+
+test('JS: a package the workspace depends on, a well-known built-in export, and a module named like the identifier', async () => {
+  const files = {
+    'package.json': JSON.stringify({ type: 'module', dependencies: { express: '^5.1.0', 'pino-http': '^10.4.0' } }),
+    'src/store.js': 'export async function listEvents() { return []; }\nexport async function getEvent() { return null; }\n',
+    'src/app.js': "export async function createApp() {\n  const app = express();\n  app.use(pinoHttp());\n  for (const f of await readdir('.')) void f;\n  return store.listEvents();\n}\n",
+  };
+  const ctx = ctxOf(files);
+  const text = files['src/app.js'];
+  const first = async (name: string) => (await jsProviders(name, 'src/app.js', text, ctx))[0];
+  assert.deepEqual(await first('express').then((c) => [c.module, c.style]), ['express', 'default']);
+  assert.deepEqual(await first('pinoHttp').then((c) => [c.module, c.style]), ['pino-http', 'default']);
+  assert.deepEqual(await first('readdir').then((c) => [c.module, c.style]), ['node:fs/promises', 'named']);
+  assert.deepEqual(await first('store').then((c) => [c.module, c.style]), ['./store.js', 'module']);
+});
+
+test('Python: typing and contextlib names a module uses without importing them', async () => {
+  const files = { 'app/db.py': 'def get_session() -> Generator[int, None, None]:\n    yield 1\n' };
+  const [best] = await pythonProviders('Generator', 'app/db.py', files['app/db.py'], ctxOf(files));
+  assert.deepEqual([best.module, best.style], ['typing', 'named']);
+  const [annotated] = await pythonProviders('Annotated', 'app/db.py', files['app/db.py'], ctxOf(files));
+  assert.equal(annotated.module, 'typing');
+});

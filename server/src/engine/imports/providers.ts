@@ -206,9 +206,44 @@ export function relativeSpecifier(importer: string, target: string, syntax: 'esm
   return bare.endsWith('/index') ? bare.slice(0, -'/index'.length) || '.' : bare;
 }
 
+/** Well-known named exports of Node's built-in modules, for a name used without its import. */
+const NODE_BUILTIN_NAMES: Record<string, string> = {
+  readFile: 'fs/promises', writeFile: 'fs/promises', readdir: 'fs/promises', mkdir: 'fs/promises', stat: 'fs/promises', rm: 'fs/promises', rename: 'fs/promises', copyFile: 'fs/promises', access: 'fs/promises',
+  readFileSync: 'fs', writeFileSync: 'fs', existsSync: 'fs', readdirSync: 'fs', mkdirSync: 'fs', createReadStream: 'fs', createWriteStream: 'fs',
+  join: 'path', resolve: 'path', dirname: 'path', basename: 'path', extname: 'path', relative: 'path',
+  fileURLToPath: 'url', pathToFileURL: 'url',
+  randomUUID: 'crypto', createHash: 'crypto', randomBytes: 'crypto',
+  promisify: 'util', inspect: 'util', format: 'util',
+  setTimeout: 'timers/promises', EventEmitter: 'events', once: 'events', pipeline: 'stream/promises',
+};
+
+/** `pino-http` → `pinoHttp`: how a package's default export is usually named. */
+function camelName(pkg: string): string {
+  return pkg.replace(/^@[^/]+\//, '').replace(/[-_.]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ''));
+}
+
 export async function jsProviders(name: string, file: string, text: string, ctx: ProviderContext): Promise<ImportCandidate[]> {
   const out: ImportCandidate[] = [];
   const syntax = jsSyntaxOf(file, text);
+  const builtin = NODE_BUILTIN_NAMES[name];
+  if (builtin && !(name === 'setTimeout' || name === 'format' || name === 'resolve' || name === 'join')) {
+    out.push({ module: syntax === 'esm' ? `node:${builtin}` : builtin, style: 'named', origin: 'stdlib', preference: 3, why: `\`${name}\` is a well-known export of Node's \`${builtin}\`` });
+  }
+  // A package the workspace depends on, named like the identifier (`express`, `pinoHttp` for pino-http).
+  for (const manifest of ctx.files.filter((f) => /(^|\/)package\.json$/.test(f) && !TEST_PATH.test(f))) {
+    if (posix.dirname(manifest) !== '.' && !file.startsWith(`${posix.dirname(manifest)}/`)) continue;
+    const body = await ctx.read(manifest);
+    let deps: Record<string, unknown> = {};
+    try {
+      const data = JSON.parse(body ?? '{}') as Record<string, unknown>;
+      deps = { ...(data.dependencies as object), ...(data.devDependencies as object) };
+    } catch {
+      continue;
+    }
+    for (const pkg of Object.keys(deps)) {
+      if (camelName(pkg) === name || pkg === name) out.push({ module: pkg, style: 'default', origin: 'framework', preference: 3, why: `\`${name}\` is how the workspace's dependency ${pkg} is usually imported` });
+    }
+  }
   if (builtinModules.includes(name) && !name.startsWith('_')) {
     out.push({ module: syntax === 'esm' ? `node:${name}` : name, style: syntax === 'esm' ? 'default' : 'module', origin: 'stdlib', preference: 0, why: `\`${name}\` is a Node.js built-in module` });
   }
@@ -222,6 +257,17 @@ export async function jsProviders(name: string, file: string, text: string, ctx:
     const module = relativeSpecifier(file, f, syntax, withExtension);
     if (ex.named.has(name)) out.push({ module, style: 'named', origin: 'workspace', preference: 2, file: f, why: `${f} exports \`${name}\`` });
     else if (ex.defaultName === name) out.push({ module, style: 'default', origin: 'workspace', preference: 2, file: f, why: `${f} exports \`${name}\` as module.exports` });
+  }
+  // A module named like the identifier (`store` for store.js, `db` for db.js): the whole module.
+  for (const f of candidates) {
+    const base = posix.basename(f).replace(/\.[^.]+$/, '');
+    if (base !== name || out.some((c) => c.file === f)) continue;
+    const body = await ctx.read(f);
+    if (!body || body.length > MAX_FILE_BYTES) continue;
+    const ex = jsExports(body);
+    if (ex.named.size === 0 && !/module\.exports\s*=/.test(body)) continue;
+    const module = relativeSpecifier(file, f, syntax, withExtension);
+    out.push({ module, style: syntax === 'esm' && !/\bexport\s+default\b/.test(body) ? 'module' : 'default', origin: 'workspace', preference: 2.5, file: f, why: `${f} is the module named \`${name}\`` });
   }
   out.push(...(await siblingImports(name, file, text, ctx)));
   return sortCandidates(dedupe(out), file);
