@@ -80,3 +80,15 @@ test('Python: typing and contextlib names a module uses without importing them',
   const [annotated] = await pythonProviders('Annotated', 'app/db.py', files['app/db.py'], ctxOf(files));
   assert.equal(annotated.module, 'typing');
 });
+
+test('Python: a name the file calls is not a standard-library module of that name (`select(Hero)` is sqlmodel\'s)', async () => {
+  const files = {
+    'requirements.txt': 'fastapi==0.115.6\nsqlmodel==0.0.22\n',
+    'app/routers/heroes.py': 'from fastapi import APIRouter\n\n\ndef read_heroes(session):\n    return session.exec(select(Hero)).all()\n',
+  };
+  const [best] = await pythonProviders('select', 'app/routers/heroes.py', files['app/routers/heroes.py'], ctxOf(files));
+  assert.deepEqual([best.module, best.style], ['sqlmodel', 'named']);
+  // Used as a module, it still is one.
+  const asModule = await pythonProviders('select', 'app/poll.py', 'def wait(fd):\n    return select.select([fd], [], [], 1)\n', ctxOf(files));
+  assert.deepEqual([asModule[0].module, asModule[0].style], ['select', 'module']);
+});

@@ -41,6 +41,7 @@ const FRAMEWORK_NAMES: Record<string, Record<string, string>> = {
     relationship: 'sqlalchemy.orm',
   },
   pydantic: { BaseModel: 'pydantic', Field: 'pydantic' },
+  sqlmodel: Object.fromEntries(['select', 'Session', 'Field', 'SQLModel', 'Relationship', 'create_engine', 'col'].map((n) => [n, 'sqlmodel'])),
   flask: Object.fromEntries(['Flask', 'request', 'jsonify', 'Blueprint', 'abort'].map((n) => [n, 'flask'])),
 };
 
@@ -100,7 +101,9 @@ function pythonModuleOf(file: string, files: Set<string>): string[] {
 
 export async function pythonProviders(name: string, file: string, text: string, ctx: ProviderContext): Promise<ImportCandidate[]> {
   const out: ImportCandidate[] = [];
-  if (PYTHON_STDLIB_MODULES.has(name)) {
+  // A standard-library module is never what a file calls (`select(Hero)` is sqlmodel's, not the module).
+  const calledOnly = new RegExp(`(?<![\\w.])${name}\\s*\\(`).test(text) && !new RegExp(`(?<![\\w.])${name}\\.\\w`).test(text);
+  if (PYTHON_STDLIB_MODULES.has(name) && !(calledOnly && !PYTHON_MODULE_OR_CLASS[name])) {
     const classAttrs = PYTHON_MODULE_OR_CLASS[name];
     const usesClass = classAttrs && [...text.matchAll(new RegExp(`(?<![\\w.])${name}\\.(\\w+)`, 'g'))].some((m) => classAttrs.has(m[1]));
     if (usesClass) out.push({ module: name, style: 'named', origin: 'stdlib', preference: 0, why: `\`${name}.${[...classAttrs][0]}\`-style use: the \`${name}\` class of the standard-library module \`${name}\`` });
