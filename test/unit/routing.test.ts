@@ -506,3 +506,15 @@ test('Express: a router mounted anew goes after the body parser and loggers, bef
   assert.ok(after.indexOf("app.use('/orders', orders)") < after.indexOf('app.use((req, res) => {'));
   assert.match(after, /const orders = require\('\.\/routes\/orders'\);/);
 });
+
+test('Express ES modules: a router mounted anew is imported with its .js, as Node requires', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'mount-esm-'));
+  await mkdir(path.join(dir, 'src/routes'), { recursive: true });
+  await writeFile(path.join(dir, 'package.json'), '{ "type": "module" }\n');
+  await writeFile(path.join(dir, 'src/routes/events.js'), "import { Router } from 'express';\nconst router = Router();\nrouter.get('/', (req, res) => res.json([]));\nexport default router;\n");
+  await writeFile(path.join(dir, 'src/app.js'), "import express from 'express';\n\nexport const app = express();\napp.use(express.json());\n");
+  const op = { type: 'include_router', file: 'src/app.js', rationale: 'r', evidence: ['e'], details: { framework: 'express', module: './routes/events', router: 'default', mountPath: '/events' } };
+  const after = await includeRouter(op as never, await executorContext(dir, 'src/app.js'));
+  assert.match(after, /^import events from '\.\/routes\/events\.js';$/m);
+  assert.match(after, /app\.use\('\/events', events\);/);
+});

@@ -181,10 +181,12 @@ function includeExpress(d: { module: string; router: string; mountPath?: string 
   if (binding) return text;
   // 2. The require (or import), after the other route modules' requires.
   const esm = /^import\s/m.test(text) && !/\brequire\(/.test(text);
+  // Node's ES module loader needs the file's extension on a relative import.
+  const esmSpec = esm && /\.m?js$/.test(ctx.file) && !/\.[cm]?[jt]sx?$/.test(d.module) ? `${d.module}${ctx.file.endsWith('.mjs') ? '.mjs' : '.js'}` : d.module;
   const decl = esm
     ? d.router === 'default'
-      ? `import ${local} from ${q}${d.module}${q}${semi}`
-      : `import { ${d.router === local ? local : `${d.router} as ${local}`} } from ${q}${d.module}${q}${semi}`
+      ? `import ${local} from ${q}${esmSpec}${q}${semi}`
+      : `import { ${d.router === local ? local : `${d.router} as ${local}`} } from ${q}${esmSpec}${q}${semi}`
     : d.router === 'default'
       ? `const ${local} = require(${q}${d.module}${q})${semi}`
       : `const { ${d.router === local ? local : `${d.router}: ${local}`} } = require(${q}${d.module}${q})${semi}`;
