@@ -20,6 +20,7 @@ import { findHandler, scanWorkspaceRoutes, type RouteDeclaration } from './route
 import { createRuntime, type Runtime } from './runtime';
 import { createLogSource } from './logs';
 import { collectScenariosDetailed } from './smoke/collect';
+import { withEarlierSteps } from './smoke/scenarios';
 import type { RequestDecoration } from './smoke/decorate';
 import { describeProbe, healthProbe } from './smoke/health';
 import { chainKey, runScenario, runScenarios, waitForHealth, isHealthy } from './smoke/runner';
@@ -122,7 +123,7 @@ export async function runSmoke(opts: RunSmokeOptions): Promise<SmokeReport> {
         new LocatedError('there are no scenarios to run', loaded.file, 1, 1, 'Add `scenarios:` or an `openapi:` location to derive them from.'),
       ]);
     }
-    if (opts.only?.length) scenarios = withPrerequisites(scenarios, new Set(opts.only));
+    if (opts.only?.length) scenarios = withEarlierSteps(scenarios, new Set(opts.only));
 
     let done = 0;
     const results = await runScenarios(baseUrl, scenarios, {
@@ -178,13 +179,6 @@ export async function runSmoke(opts: RunSmokeOptions): Promise<SmokeReport> {
     await logSource?.dispose();
     await runtime?.dispose();
   }
-}
-
-/** Keep the wanted scenarios and the earlier steps of their chains (they make the ids the wanted ones use). */
-function withPrerequisites(scenarios: Scenario[], wanted: Set<string>): Scenario[] {
-  const lastStep = new Map<string, number>();
-  for (const s of scenarios) if (wanted.has(s.id) && s.chain) lastStep.set(s.chain, Math.max(lastStep.get(s.chain) ?? -1, s.order));
-  return scenarios.filter((s) => wanted.has(s.id) || (s.chain !== undefined && s.order <= (lastStep.get(s.chain) ?? -1)));
 }
 
 interface ExplainInput {
@@ -405,8 +399,9 @@ async function replayAlone(
   }
   for (const [key, failures] of groups) {
     const want = new Map(failures.map((r) => [r.scenarioId, r]));
-    const last = Math.max(...failures.map((r) => byId.get(r.scenarioId)!.order));
-    const steps = input.scenarios.filter((s) => chainKey(s) === key && (want.has(s.id) || (s.chain !== undefined && s.order <= last))).sort((a, b) => a.order - b.order);
+    const steps = withEarlierSteps(input.scenarios, new Set(want.keys()))
+      .filter((s) => chainKey(s) === key)
+      .sort((a, b) => a.order - b.order);
     let vars = {};
     for (const step of steps) {
       input.signal?.throwIfAborted();

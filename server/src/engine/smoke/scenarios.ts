@@ -92,3 +92,10 @@ export function linkChains(scenarios: Scenario[]): void {
     next.set(s.chain, n + 1);
   }
 }
+
+/** The wanted scenarios and the earlier steps of their chains (those make the ids the wanted ones use). */
+export function withEarlierSteps(scenarios: Scenario[], wanted: ReadonlySet<string>): Scenario[] {
+  const last = new Map<string, number>();
+  for (const s of scenarios) if (wanted.has(s.id) && s.chain) last.set(s.chain, Math.max(last.get(s.chain) ?? -1, s.order));
+  return scenarios.filter((s) => wanted.has(s.id) || (s.chain !== undefined && s.order <= (last.get(s.chain) ?? -1)));
+}

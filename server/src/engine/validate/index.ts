@@ -26,7 +26,7 @@ export { replacePort, AppStartError } from './app';
 export { VALIDATION_LABEL, VALIDATION_OF_LABEL, VALIDATION_OWNER_LABEL, copySources, filesTheImageCopies } from './dockerApp';
 export { removeValidationLeftovers } from './leftovers';
 export { madeValidationContainers } from './dockerApp';
-export { withEarlierSteps } from './scenarios';
+export { withEarlierSteps } from '../smoke/scenarios';
 
 /** What `validatePatch` needs: the repair pipeline's validator contract. */
 export type ValidatePatchInput = ValidateInput;

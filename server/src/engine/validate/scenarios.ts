@@ -1,9 +1,10 @@
 import { loadConfig } from '../config';
 import type { SmokeConfig, ValidationConfig } from '../config/schema';
-import { isStartupFailure, type Progress, type Scenario, type SmokeReport, type Violation } from '../model';
+import { isStartupFailure, type Progress, type SmokeReport, type Violation } from '../model';
 import { collectScenariosDetailed } from '../smoke/collect';
 import { healthProbe } from '../smoke/health';
 import { runScenarios } from '../smoke/runner';
+import { withEarlierSteps } from '../smoke/scenarios';
 import { AppStartError, freeLoopbackPort, portOf, withPort, type SandboxApp, type SandboxAppTarget } from './app';
 import { createDockerApp } from './dockerApp';
 import { createProcessApp } from './processApp';
@@ -151,11 +152,4 @@ export async function runScenarioStep(input: ScenarioStepInput): Promise<Scenari
   } finally {
     await app.dispose();
   }
-}
-
-/** The wanted scenarios and the earlier steps of their chains (those make the ids the wanted ones use). */
-export function withEarlierSteps(scenarios: Scenario[], wanted: ReadonlySet<string>): Scenario[] {
-  const last = new Map<string, number>();
-  for (const s of scenarios) if (wanted.has(s.id) && s.chain) last.set(s.chain, Math.max(last.get(s.chain) ?? -1, s.order));
-  return scenarios.filter((s) => wanted.has(s.id) || (s.chain !== undefined && s.order <= (last.get(s.chain) ?? -1)));
 }
