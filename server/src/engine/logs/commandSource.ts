@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import type { LogLine } from '../model';
+import { stopProcessGroup } from '../runtime/processGroup';
 import { LineSplitter, LineStore } from './lines';
 import { LogSourceProblem, type LogSource, type LogSourceOptions } from './types';
 
@@ -118,20 +119,8 @@ export class CommandLogSource implements LogSource {
     this.disposing = true;
     const child = this.child;
     if (!child || this.ended || child.pid === undefined) return;
-    const kill = (signal: NodeJS.Signals) => {
-      try {
-        if (process.platform === 'win32') child.kill(signal);
-        else process.kill(-child.pid!, signal);
-      } catch {
-        /* already gone */
-      }
-    };
-    kill('SIGTERM');
-    const hard = setTimeout(() => kill('SIGKILL'), this.killGraceMs);
-    // A grandchild that escaped the group could hold the pipes open: stop waiting after the kill.
-    const giveUp = new Promise<void>((resolve) => setTimeout(resolve, this.killGraceMs + 1000).unref());
-    await Promise.race([this.closed, giveUp]);
-    clearTimeout(hard);
+    // The whole group, and waiting until it is gone; a grandchild that escaped it is given up on.
+    await stopProcessGroup(child, { graceMs: this.killGraceMs, giveUpMs: 1000, exited: false });
     child.stdout?.destroy();
     child.stderr?.destroy();
   }

@@ -1,39 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ProcessRuntimeConfig } from '../config/schema';
 import { AppStartFailure, EnvironmentError, type LogLine } from '../model';
+import { stopProcessGroup } from './processGroup';
 import type { Mount, Runtime } from './types';
-
-/**
- * Whether a process group still has a live member. Exited members that nobody has reaped yet
- * (zombies, whose parent shell is gone) do not count: they hold no port and run no code.
- */
-export function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-  } catch {
-    return false;
-  }
-  if (process.platform !== 'linux') return true;
-  try {
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      } catch {
-        continue;
-      }
-      // pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid && fields[0] !== 'Z') return true;
-    }
-    return false;
-  } catch {
-    return true;
-  }
-}
 
 /** How many log lines are kept; older ones are dropped first. */
 const MAX_LINES = 100_000;
@@ -207,32 +177,7 @@ export class ProcessRuntime implements Runtime {
     const child = this.child;
     this.child = undefined;
     if (!child || child.pid === undefined) return;
-    if (process.platform === 'win32') {
-      if (!this.exited) {
-        const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-        child.kill('SIGTERM');
-        await done;
-      }
-      return;
-    }
-    const group = -child.pid;
-    const alive = () => groupAlive(child.pid!);
-    const kill = (signal: NodeJS.Signals) => {
-      try {
-        process.kill(group, signal);
-      } catch {
-        /* already gone */
-      }
-    };
-    if (!alive()) return;
-    kill('SIGTERM');
-    const deadline = Date.now() + 3000;
-    while (alive()) {
-      if (Date.now() > deadline) {
-        kill('SIGKILL');
-        if (Date.now() > deadline + 2000) break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await stopProcessGroup(child, { graceMs: 3000, giveUpMs: 2000, exited: Boolean(this.exited) });
   }
+
 }
