@@ -54,7 +54,7 @@ export const FIELD_HINTS: Record<string, string> = {
   'operation.rationale': 'why this change, in one sentence',
   'operation.evidence': 'facts that support this operation',
   'operation.details': 'the fields of this operation type, listed below',
-  'add_dependency.name': 'the package name as the registry knows it (python-slugify, not slugify)',
+  'add_dependency.name': 'the package name as the registry knows it (PyYAML, not yaml)',
   'add_dependency.version': 'version specifier such as ">=8,<9" or "^6.0.0"; leave it out for any version',
   'add_dependency.importName': 'the name the code imports, when it differs from the package name',
   'add_dependency.group': 'dependency group (Poetry group, "dev" for npm devDependencies, a PEP 621 extra)',
