@@ -1,6 +1,6 @@
 /** Shared set-up for the routing, anti-pattern and code-executor tests: workspaces copied to temp folders, planning contexts, violations. */
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -114,4 +114,14 @@ export async function writeText(dir: string, file: string, text: string): Promis
   const full = path.join(dir, file);
   await writeFile(full, text);
   return full;
+}
+
+/** A workspace written from a map of file → text, in a fresh temp folder. */
+export async function workspaceOf(files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'workspace-'));
+  for (const [file, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
+    await writeFile(path.join(dir, file), text);
+  }
+  return dir;
 }

@@ -7,7 +7,7 @@ import { fixPlanSchema, type FixPlan, type Operation } from '../../server/src/en
 import { routePathRule, routerNotIncludedRule, SHARED_ROUTE_MARKER, statusCodeRule } from '../../server/src/engine/plan/rules/routing';
 import { includeRouter, modifyCode, setStatusCode, updateRoute } from '../../server/src/engine/patch/executors/code';
 import type { NoPlan, Rule } from '../../server/src/engine/repair/types';
-import { copyWorkspace, EXAMPLES, executorContext, FIXTURES, nodeCheck, planningContext, pyCompile, violation, writeText, type PlanningOptions } from './routing-helpers';
+import { copyWorkspace, EXAMPLES, executorContext, FIXTURES, nodeCheck, planningContext, pyCompile, violation, workspaceOf, writeText, type PlanningOptions } from './routing-helpers';
 
 const EXECUTORS = { include_router: includeRouter, set_status_code: setStatusCode, update_route: updateRoute } as const;
 
@@ -517,4 +517,60 @@ test('Express ES modules: a router mounted anew is imported with its .js, as Nod
   const after = await includeRouter(op as never, await executorContext(dir, 'src/app.js'));
   assert.match(after, /^import events from '\.\/routes\/events\.js';$/m);
   assert.match(after, /app\.use\('\/events', events\);/);
+});
+
+test('route path: a typo in a mount path or router prefix is fixed there, every route below moving with it', async () => {
+  // FastAPI: the prefix at include_router, then the one on the APIRouter.
+  const fastapi = await workspaceOf({
+    'app/__init__.py': '',
+    'app/main.py': 'from fastapi import FastAPI\n\nfrom app.routers import heroes\n\napp = FastAPI()\napp.include_router(heroes.router, prefix="/api/v1")\n\n\n@app.get("/")\ndef root():\n    return {"ok": True}\n',
+    'app/routers/__init__.py': '',
+    'app/routers/heroes.py': 'from fastapi import APIRouter\n\nrouter = APIRouter(prefix="/hero", tags=["heroes"])\n\n\n@router.get("/")\ndef list_heroes():\n    return []\n\n\n@router.post("/", status_code=201)\ndef create_hero():\n    return {}\n',
+  });
+  const prefix = await planOf(routePathRule, fastapi, { scenario: 'list heroes', method: 'GET', path: '/api/v1/heroes/', expectedStatus: 200, actualStatus: 404 }, {}, { scenarios: [{ name: 'root', method: 'GET', path: '/' }] });
+  assert.deepEqual(prefix.operations[0]!.details, { method: 'GET', from: '/hero', to: '/heroes', line: 3, target: 'mount' });
+  assert.deepEqual(prefix.files, ['app/routers/heroes.py']);
+  let r = await applied(fastapi, prefix);
+  assert.equal(r.after, r.before.replace('prefix="/hero"', 'prefix="/heroes"'));
+  const mount = await planOf(routePathRule, fastapi, { scenario: 'list heroes', method: 'GET', path: '/api/v2/hero/', expectedStatus: 200, actualStatus: 404 });
+  assert.deepEqual(mount.operations[0]!.details, { method: 'GET', from: '/api/v1', to: '/api/v2', line: 6, target: 'mount' });
+  r = await applied(fastapi, mount);
+  assert.equal(r.after, r.before.replace('prefix="/api/v1"', 'prefix="/api/v2"'));
+  // Another passing scenario goes through the prefix: it is never moved.
+  const unsafe = await refusalOf(routePathRule, fastapi, { scenario: 'list heroes', method: 'GET', path: '/api/v1/heroes/', expectedStatus: 200, actualStatus: 404 }, {}, { scenarios: [{ name: 'create hero', method: 'POST', path: '/api/v1/hero/' }] });
+  assert.equal(unsafe.code, 'unsafe');
+  assert.match(unsafe.reason, /router prefix "\/hero" at app\/routers\/heroes\.py:3 would break POST \/api\/v1\/hero\/ \("create hero"\)/);
+
+  // Flask: register_blueprint's url_prefix takes the place of the blueprint's own.
+  const flask = await workspaceOf({
+    'notes/__init__.py': 'from flask import Flask\n\n\ndef create_app():\n    app = Flask(__name__)\n    from . import notes\n\n    app.register_blueprint(notes.bp, url_prefix="/api/note")\n    return app\n',
+    'notes/notes.py': 'from flask import Blueprint, jsonify\n\nbp = Blueprint("notes", __name__, url_prefix="/ignored")\n\n\n@bp.get("/<int:note_id>")\ndef get_note(note_id):\n    return jsonify(id=note_id)\n',
+  });
+  const bp = await planOf(routePathRule, flask, { scenario: 'get note', method: 'GET', path: '/api/notes/{note_id}', expectedStatus: 200, actualStatus: 404 });
+  assert.deepEqual(bp.operations[0]!.details, { method: 'GET', from: '/api/note', to: '/api/notes', line: 8, target: 'mount' });
+  r = await applied(flask, bp);
+  assert.equal(r.after, r.before.replace('url_prefix="/api/note"', 'url_prefix="/api/notes"'));
+
+  // Express: a router mounted on a router mounted on the app; the literal in between is the one that differs.
+  const express = await workspaceOf({
+    'src/app.js': "const express = require('express');\nconst routes = require('./routes/v1');\n\nconst app = express();\napp.use(express.json());\napp.use('/v1', routes);\nmodule.exports = app;\n",
+    'src/routes/v1/index.js': "const express = require('express');\nconst userRoute = require('./user.route');\n\nconst router = express.Router();\nrouter.use( '/user' , userRoute);\nmodule.exports = router;\n",
+    'src/routes/v1/user.route.js': "const express = require('express');\n\nconst router = express.Router();\nrouter.get('/', (req, res) => res.json([]));\nrouter.get('/:userId', (req, res) => res.json({ id: req.params.userId }));\nmodule.exports = router;\n",
+  });
+  const use = await planOf(routePathRule, express, { scenario: 'get user', method: 'GET', path: '/v1/users/{user_id}', expectedStatus: 200, actualStatus: 404 });
+  assert.deepEqual(use.operations[0]!.details, { method: 'GET', from: '/user', to: '/users', line: 5, target: 'mount' });
+  assert.deepEqual(use.files, ['src/routes/v1/index.js']);
+  r = await applied(express, use);
+  assert.equal(r.after, r.before.replace("router.use( '/user' ,", "router.use( '/users' ,"));
+  // 405: the path is declared, for another method only; the route of this method is the misspelt one.
+  const single = await workspaceOf({
+    'app.py': 'from flask import Flask, jsonify\n\napp = Flask(__name__)\n\n\n@app.get("/item")\ndef list_items():\n    return jsonify([])\n\n\n@app.post("/items")\ndef create_item():\n    return jsonify({}), 201\n',
+  });
+  const m405 = await planOf(routePathRule, single, { scenario: 'list items', method: 'GET', path: '/items', expectedStatus: 200, actualStatus: 405 });
+  assert.deepEqual(m405.operations[0]!.details, { method: 'GET', from: '/item', to: '/items', line: 6 });
+  assert.match(m405.root_cause, /answers 405/);
+  // The executor names what is missing when the file changed under the plan.
+  const gone = { ...use.operations[0]!, details: { ...use.operations[0]!.details, from: '/members' } } as Operation;
+  const ctx = await executorContext(express, 'src/routes/v1/index.js');
+  assert.throws(() => updateRoute(gone as never, ctx), /no mount path or router prefix "\/members" is written at src\/routes\/v1\/index\.js:5/);
 });

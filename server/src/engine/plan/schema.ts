@@ -121,6 +121,8 @@ export const operationSchema = z.discriminatedUnion('type', [
       from: text,
       to: text,
       line: z.number().int().positive().optional(),
+      /** `mount`: the path is a mount path or router prefix (`app.use('/x', r)`, `prefix=`, `url_prefix=`) rather than a route's own. */
+      target: z.enum(['route', 'mount']).optional(),
     }),
   }),
   z.strictObject({

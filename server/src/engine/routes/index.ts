@@ -118,7 +118,7 @@ export {
   type Inclusion,
   type ReExport,
 } from './routers';
-export { resolveRoutes, resolveIn, inclusionsOf, findAppModule, RouteWorkspace, type ResolvedRoute, type ServedEntry } from './resolve';
+export { resolveRoutes, resolveIn, inclusionsOf, findAppModule, RouteWorkspace, type PathPart, type ResolvedRoute, type ServedEntry } from './resolve';
 export { loadRouteTable, findRoute, candidateOf, type RouteTable } from './table';
 export { matchRequest, resourceNamesOf, sameResourceWord, type RouteCandidate, type RouteHit, type RequestMatch, type MatchKind } from './match';
 export { findServedEntry } from './entry';

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { normaliseRoutePath } from './normalise';
 import { routeAlternatives } from './pattern';
-import { resolveJsModule, type AppDefinition, type ImportBinding, type Inclusion, type ModuleFacts, type RouterDefinition } from './routers';
+import { resolveJsModule, type AppDefinition, type ImportBinding, type Inclusion, type ModuleFacts, type RouterDefinition, type TextSpan } from './routers';
 import type { Framework, RouteSite } from './sites';
 import { languageOf } from './syntax';
 import { evaluateString } from './values';
@@ -43,6 +43,19 @@ export interface ResolvedRoute {
   dynamicMounts: string[];
   /** Apps it is included in that the run command does not serve (`sql_app/alt_main.py:5`). */
   unservedApps: string[];
+  /** For each of `fullPaths`: the mount paths and prefixes above the route's own path, outermost first. */
+  chains: Array<{ full: string; parts: PathPart[] }>;
+}
+
+/** A mount path or router prefix written in the code, that part of a route's full path comes from. */
+export interface PathPart {
+  kind: 'mount' | 'prefix';
+  file: string;
+  line: number;
+  /** Its value (evaluated when written as an expression). */
+  value: string;
+  /** Where its text is, when it is a plain string literal a fix can rewrite. */
+  span?: TextSpan;
 }
 
 type Target = { kind: 'router'; router: RouterDefinition } | { kind: 'app'; app: AppDefinition } | { kind: 'module'; file: string };
@@ -291,6 +304,10 @@ interface Mount {
   known: boolean;
   app: AppDefinition;
   dynamic: string[];
+  /** The parts of `path`, outermost first (when known). */
+  parts: PathPart[];
+  /** The last inclusion gave a Flask blueprint a url_prefix of its own, which takes the place of the blueprint's. */
+  overridesPrefix: boolean;
 }
 
 /**
@@ -324,16 +341,19 @@ export function resolveIn(ws: RouteWorkspace, served?: Set<AppDefinition>): Reso
     for (const { mod, inc } of inclusionsByRouter.get(router) ?? []) {
       const mountValue = inc.mountExpression === undefined ? inc.mountPath : (ws.evaluate(mod, inc.mountExpression) ?? (ws.isHandler(mod, inc.mountExpression) ? '' : undefined));
       const here = mountValue === undefined ? [`${mod.file}:${inc.line}`] : [];
+      const overridesPrefix = router.framework === 'flask' && (inc.mountPath !== '' || inc.mountExpression !== undefined);
+      const own: PathPart[] = mountValue ? [{ kind: 'mount', file: mod.file, line: inc.line, value: mountValue, ...(inc.mountSpan ? { span: inc.mountSpan } : {}) }] : [];
       for (const owner of ws.resolveName(mod, inc.owner)) {
         if (owner.kind === 'app') {
-          out.push({ path: mountValue ?? '', known: mountValue !== undefined, app: owner.app, dynamic: here });
+          out.push({ path: mountValue ?? '', known: mountValue !== undefined, app: owner.app, dynamic: here, parts: own, overridesPrefix });
         } else if (owner.kind === 'router' && owner.router !== router) {
-          const parentPrefix = routerPrefix(ws, owner.router);
           for (const m of mountsOf(owner.router, depth + 1)) {
-            const below = (parentPrefix ?? '') + (mountValue ?? '');
-            if (mountValue === undefined) out.push({ path: '', known: false, app: m.app, dynamic: [...m.dynamic, ...here] });
-            else if (parentPrefix === undefined) out.push({ path: mountValue, known: false, app: m.app, dynamic: [...m.dynamic, `${owner.router.file}:${owner.router.line}`] });
-            else out.push({ path: m.path + below, known: m.known, app: m.app, dynamic: m.dynamic });
+            const parent = prefixOf(ws, owner.router, m);
+            const below = (parent.value ?? '') + (mountValue ?? '');
+            const parts = [...m.parts, ...parent.parts, ...own];
+            if (mountValue === undefined) out.push({ path: '', known: false, app: m.app, dynamic: [...m.dynamic, ...here], parts: [], overridesPrefix });
+            else if (parent.value === undefined) out.push({ path: mountValue, known: false, app: m.app, dynamic: [...m.dynamic, `${owner.router.file}:${owner.router.line}`], parts: [], overridesPrefix });
+            else out.push({ path: m.path + below, known: m.known, app: m.app, dynamic: m.dynamic, parts, overridesPrefix });
           }
         }
       }
@@ -354,7 +374,7 @@ export function resolveIn(ws: RouteWorkspace, served?: Set<AppDefinition>): Reso
       const alternatives = routeAlternatives(site.literal || '/', site.framework);
       if (owner.kind === 'app') {
         const ok = isServed(owner.app);
-        out.push({ site, app: owner.app, mounted: ok, fullPaths: ok ? alternatives : [], tails: [], ownPath: alternatives[0]!, dynamicMounts: [], unservedApps: ok ? [] : [`${owner.app.file}:${owner.app.line}`] });
+        out.push({ site, app: owner.app, mounted: ok, fullPaths: ok ? alternatives : [], tails: [], ownPath: alternatives[0]!, dynamicMounts: [], unservedApps: ok ? [] : [`${owner.app.file}:${owner.app.line}`], chains: ok ? alternatives.map((full) => ({ full, parts: [] })) : [] });
         continue;
       }
       if (owner.kind !== 'router') continue;
@@ -365,10 +385,15 @@ export function resolveIn(ws: RouteWorkspace, served?: Set<AppDefinition>): Reso
       const servedMounts = mounts.filter((m) => isServed(m.app));
       const fullPaths = new Set<string>();
       const tails = new Set<string>();
+      const chains: ResolvedRoute['chains'] = [];
       for (const m of servedMounts) {
+        const p = prefixOf(ws, router, m);
         for (const a of alternatives) {
-          if (m.known && prefix !== undefined) fullPaths.add(joinPaths(m.path + prefix, a));
-          else tails.add(prefix === undefined ? a : joinPaths(m.path + prefix, a));
+          if (m.known && p.value !== undefined) {
+            const full = joinPaths(m.path + p.value, a);
+            if (!fullPaths.has(full)) chains.push({ full, parts: [...m.parts, ...p.parts] });
+            fullPaths.add(full);
+          } else tails.add(p.value === undefined ? a : joinPaths(m.path + p.value, a));
         }
       }
       out.push({
@@ -380,10 +405,19 @@ export function resolveIn(ws: RouteWorkspace, served?: Set<AppDefinition>): Reso
         ownPath: own[0]!,
         dynamicMounts: [...new Set([...servedMounts.flatMap((m) => m.dynamic), ...(prefix === undefined ? [`${router.file}:${router.line}`] : [])])],
         unservedApps: [...new Set(mounts.filter((m) => !isServed(m.app)).map((m) => `${m.app.file}:${m.app.line}`))],
+        chains,
       });
     }
   }
   return out;
+}
+
+/** The prefix a router has below a mount: its own, unless the mount gave a Flask blueprint another. */
+function prefixOf(ws: RouteWorkspace, router: RouterDefinition, mount: Mount): { value?: string; parts: PathPart[] } {
+  if (mount.overridesPrefix) return { value: '', parts: [] };
+  const value = routerPrefix(ws, router);
+  if (!value) return { value, parts: [] };
+  return { value, parts: [{ kind: 'prefix', file: router.file, line: router.line, value, ...(router.prefixSpan ? { span: router.prefixSpan } : {}) }] };
 }
 
 /** A router's own prefix, evaluated when it is an expression; undefined when it cannot be known. */

@@ -19,6 +19,8 @@ export interface RouterDefinition {
   prefix: string;
   /** The prefix when it is an expression (`settings.API_PREFIX`, `f"/{name}"`) rather than a literal. */
   prefixExpression?: string;
+  /** Offsets of the prefix's text inside its quotes, when it is a plain string literal. */
+  prefixSpan?: TextSpan;
   /** 1-based line. */
   line: number;
   /** How another module refers to it: its name, or `default` when it is `module.exports`. */
@@ -71,11 +73,34 @@ export interface Inclusion {
   mountPath: string;
   /** The mount path when written as an expression (`API_PREFIX`, `MOUNTS[name] ?? \`/${name}\``). */
   mountExpression?: string;
+  /** Offsets of the mount path's text inside its quotes, when it is a plain string literal. */
+  mountSpan?: TextSpan;
   /** The router argument is a module loaded in place (`require('./routes/tags')`, `require('./routes/' + f)`). */
   inline?: { module: string; imported: string; directory: boolean };
   line: number;
   start: number;
   end: number;
+}
+
+/** Offsets [start, end) in a module's text. */
+export interface TextSpan {
+  start: number;
+  end: number;
+}
+
+/**
+ * Where the text of a plain string literal lies, quotes excluded, given the expression as written
+ * at `at`; undefined unless the text between the quotes is the value itself (no escapes, no prefix
+ * other than r/u/b).
+ */
+function literalSpan(expression: string, at: number, value: string): TextSpan | undefined {
+  const m = /^([rRuUbB]?)(["'`])/.exec(expression);
+  if (!m) return undefined;
+  const start = at + m[0].length;
+  const quote = m[2]!;
+  if (!expression.endsWith(quote) || expression.length < m[0].length + 1) return undefined;
+  const inner = expression.slice(m[0].length, expression.length - 1);
+  return inner === value ? { start, end: start + inner.length } : undefined;
 }
 
 export interface ModuleFacts {
@@ -137,6 +162,7 @@ function scanPython(facts: ModuleFacts, text: string, lineAt: (o: number) => num
         name: m[1]!,
         prefix: kw?.literal ?? '',
         ...(kw && kw.literal === undefined ? { prefixExpression: kw.expression } : {}),
+        ...spanOf(kw, 'prefixSpan'),
         line: lineAt(m.index),
         exportName: m[1]!,
         exportNames: [m[1]!],
@@ -171,6 +197,7 @@ function scanPython(facts: ModuleFacts, text: string, lineAt: (o: number) => num
       argument: arg?.[1] ?? '',
       mountPath: kw?.literal ?? '',
       ...(kw && kw.literal === undefined ? { mountExpression: kw.expression } : {}),
+      ...spanOf(kw, 'mountSpan'),
       line: lineAt(m.index),
       start: m.index,
       end: close + 1,
@@ -178,16 +205,27 @@ function scanPython(facts: ModuleFacts, text: string, lineAt: (o: number) => num
   }
 }
 
-/** A keyword argument `name=...` at the top level of a call's arguments: its literal value, or its expression. */
-function keywordArgument(text: string, from: number, to: number, name: string, lang: 'python' | 'js'): { literal?: string; expression: string } | undefined {
+type KeywordArgument = { literal?: string; expression: string; span?: TextSpan };
+
+/** A keyword argument `name=...` at the top level of a call's arguments: its literal value (and where its text is), or its expression. */
+function keywordArgument(text: string, from: number, to: number, name: string, lang: 'python' | 'js'): KeywordArgument | undefined {
+  let at = from;
   for (const part of splitTopLevel(text.slice(from, to), ',', lang)) {
-    const kw = new RegExp(`^\\s*${name}\\s*=\\s*([\\s\\S]*?)\\s*$`).exec(part);
-    if (!kw) continue;
-    const expression = kw[1]!;
-    const literal = plainString(expression, lang);
-    return literal !== undefined ? { literal, expression } : { expression };
+    const kw = new RegExp(`^\\s*${name}\\s*=\\s*([\\s\\S]*?)\\s*$`, 'd').exec(part);
+    if (kw) {
+      const expression = kw[1]!;
+      const literal = plainString(expression, lang);
+      if (literal === undefined) return { expression };
+      const span = literalSpan(expression, at + kw.indices![1]![0], literal);
+      return { literal, expression, ...(span ? { span } : {}) };
+    }
+    at += part.length + 1;
   }
   return undefined;
+}
+
+function spanOf<K extends string>(kw: KeywordArgument | undefined, key: K): { [P in K]?: TextSpan } {
+  return (kw?.span ? { [key]: kw.span } : {}) as { [P in K]?: TextSpan };
 }
 
 // ---------------------------------------------------------------- JavaScript
@@ -240,14 +278,17 @@ function scanJs(facts: ModuleFacts, text: string, lineAt: (o: number) => number)
 
 /** `app.use([path,] ...handlers)`: one inclusion per argument that can be a router. */
 function scanUse(facts: ModuleFacts, owner: string, text: string, start: number, open: number, close: number, lineAt: (o: number) => number): void {
-  const args = splitTopLevel(text.slice(open + 1, close), ',', 'js').map((a) => a.trim()).filter(Boolean);
+  const raw = splitTopLevel(text.slice(open + 1, close), ',', 'js');
+  const args = raw.map((a) => a.trim()).filter(Boolean);
   if (args.length === 0) return;
   const lit = plainString(args[0]!, 'js');
   let mountPath = '';
   let mountExpression: string | undefined;
+  let mountSpan: TextSpan | undefined;
   let handlers = args;
   if (lit !== undefined) {
     mountPath = lit;
+    if (raw[0]!.trim() === args[0]) mountSpan = literalSpan(args[0]!, open + 1 + raw[0]!.indexOf(args[0]!), lit);
     handlers = args.slice(1);
   } else if (args.length > 1 && isPathExpression(args[0]!)) {
     // A path held in a name, or a handler (`app.use(auth, router)`): resolution tells which.
@@ -266,6 +307,7 @@ function scanUse(facts: ModuleFacts, owner: string, text: string, start: number,
       argument: ref ?? arg.replace(/\s+/g, ' '),
       mountPath,
       ...(mountExpression !== undefined ? { mountExpression } : {}),
+      ...(mountSpan ? { mountSpan } : {}),
       ...(inline ? { inline } : {}),
       line: lineAt(start),
       start,

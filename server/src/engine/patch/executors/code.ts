@@ -309,8 +309,9 @@ function addKeyword(text: string, close: number, kw: string): string {
 
 export const updateRoute: Executor<'update_route'> = (op, ctx) => {
   requireExisting(ctx);
-  const { method, from, to, line } = op.details;
+  const { method, from, to, line, target } = op.details;
   if (!/^\/[^\s"'`\\]*$/.test(to)) fail(ctx, `"${to}" is not a route path (it starts with "/" and holds no quotes, spaces or backslashes)`);
+  if (target === 'mount') return updateMountPath(ctx, from, to, line);
   const sites = scanModule(ctx.file, ctx.text).sites.filter((s) => (s.method === method.toUpperCase() || s.method === '*') && s.literal === from);
   const atLine = line === undefined ? sites : sites.filter((s) => s.line === line || s.handlerLine === line);
   const chosen = atLine.length === 1 ? atLine : line === undefined ? sites : [];
@@ -320,6 +321,19 @@ export const updateRoute: Executor<'update_route'> = (op, ctx) => {
   const s = chosen[0]!;
   return ctx.text.slice(0, s.literalStart) + to + ctx.text.slice(s.literalEnd);
 };
+
+/** Rewrite a mount path or router prefix written as a plain string: exactly one such literal `from` at `line`. */
+function updateMountPath(ctx: ExecutorContext, from: string, to: string, line: number | undefined): string {
+  const facts = scanModule(ctx.file, ctx.text);
+  const spans = new Map<number, number>();
+  for (const r of facts.routers) if (r.prefixSpan && r.prefix === from && (line === undefined || r.line === line)) spans.set(r.prefixSpan.start, r.prefixSpan.end);
+  for (const i of facts.inclusions) if (i.mountSpan && i.mountPath === from && (line === undefined || i.line === line)) spans.set(i.mountSpan.start, i.mountSpan.end);
+  if (spans.size !== 1) {
+    fail(ctx, spans.size === 0 ? `no mount path or router prefix "${from}" is written${line !== undefined ? ` at ${ctx.file}:${line}` : ` in ${ctx.file}`}` : `the mount path "${from}" is written ${spans.size} times${line !== undefined ? ` at ${ctx.file}:${line}` : ` in ${ctx.file}`}; expected exactly once`);
+  }
+  const [start, end] = [...spans][0]!;
+  return ctx.text.slice(0, start) + to + ctx.text.slice(end);
+}
 
 // ---------------------------------------------------------------- replace_pattern, modify_code
 

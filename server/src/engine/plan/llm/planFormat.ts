@@ -74,6 +74,7 @@ export const FIELD_HINTS: Record<string, string> = {
   'update_route.from': 'the route path as the code has it',
   'update_route.to': 'the documented route path',
   'update_route.line': '1-based line of the route declaration',
+  'update_route.target': '"route" (default): the route\'s own path; "mount": a mount path or router prefix (app.use path, prefix=, url_prefix=) that every route below it shares',
   'set_status_code.method': 'HTTP method of the route',
   'set_status_code.path': 'the route path',
   'set_status_code.from': 'the status the route answers with now',

@@ -22,6 +22,7 @@ import {
   segmentsOf,
   statusValue,
   type ModuleFacts,
+  type PathPart,
   type ResolvedRoute,
   type RouteSite,
   type RouteTable,
@@ -450,7 +451,8 @@ function editDistance(a: string, b: string, max: number): number {
   return prev[b.length]!;
 }
 
-type PathEdit = { kind: 'typo' | 'missing segment' | 'extra segment'; cost: number };
+/** `at`: for a typo, the index of the segment that differs. */
+type PathEdit = { kind: 'typo' | 'missing segment' | 'extra segment'; cost: number; at?: number };
 
 /** Whether a declared segment takes a requested one as it is: a parameter takes a variable or a value, literal text only itself. */
 function agrees(declared: string, shape: RequestShape, i: number): boolean {
@@ -473,7 +475,7 @@ function smallEdit(declared: string[], shape: RequestShape): PathEdit | undefine
     if (shape.kinds[i] !== 'literal') return undefined;
     const [a, b] = [declared[i]!, shape.raw[i]!];
     const d = editDistance(a, b, 2);
-    return d <= Math.max(1, Math.min(2, Math.floor(Math.max(a.length, b.length) / 3))) ? { kind: 'typo', cost: d } : undefined;
+    return d <= Math.max(1, Math.min(2, Math.floor(Math.max(a.length, b.length) / 3))) ? { kind: 'typo', cost: d, at: i } : undefined;
   }
   // A route ending with a parameter answers for one resource, one ending with a word for a
   // collection or an action: adding or removing a segment must not turn one into the other
@@ -547,9 +549,71 @@ function passingUsers(ctx: PlanningContext, table: RouteTable, site: RouteSite):
   return out;
 }
 
+/** The mount path or prefix that holds segment `at` of a full path, and its text with that segment as requested. */
+function mountEdit(r: ResolvedRoute, full: string, at: number, shape: RequestShape): { part: PathPart; to: string } | undefined {
+  const chain = r.chains.find((c) => c.full === full);
+  if (!chain) return undefined;
+  let before = 0;
+  for (const part of chain.parts) {
+    const segs = segmentsOf(normaliseRoutePath(part.value));
+    if (at < before + segs.length) {
+      const k = at - before;
+      if (!part.span || segs[k] !== segmentsOf(full)[at]) return undefined;
+      // Only the segment changes: the literal keeps its slashes as written.
+      const pieces = part.value.split('/');
+      let seen = -1;
+      const to = pieces.map((p) => (p !== '' && ++seen === k ? shape.raw[at]! : p)).join('/');
+      return { part, to };
+    }
+    before += segs.length;
+  }
+  return undefined;
+}
+
+/** The routes whose full paths run through a mount path or prefix. */
+function routesThrough(table: RouteTable, part: PathPart): ResolvedRoute[] {
+  const same = (p: PathPart) => p.file === part.file && p.span?.start === part.span?.start;
+  return table.routes.filter((r) => r.chains.some((c) => c.parts.some(same)));
+}
+
+/** Change a mount path or router prefix so the routes below it answer where the scenarios ask. */
+function mountPathPlan(ctx: PlanningContext, table: RouteTable, part: PathPart, to: string, full: string): FixPlanInput | NoPlan {
+  const v = ctx.violation;
+  const method = v.method.toUpperCase();
+  const what = part.kind === 'prefix' ? 'router prefix' : 'mount path';
+  const below = routesThrough(table, part);
+  const broken: string[] = [];
+  for (const s of ctx.report.scenarios) {
+    if (!s.ok || s.skipped || s.scenarioId === v.scenarioId) continue;
+    const hit = findRoute(below, s.method, s.path).best;
+    if (hit && hit.how !== 'own') broken.push(`${s.method} ${s.path} ("${s.name}")`);
+  }
+  if (broken.length > 0) {
+    return noPlan('unsafe', `changing the ${what} "${part.value}" at ${part.file}:${part.line} would break ${broken.join(', ')}, which pass${broken.length === 1 ? 'es' : ''} now`);
+  }
+  return {
+    root_cause: `${method} ${v.path} is requested, but the ${what} "${part.value}" at ${part.file}:${part.line} puts the route at ${full}, so the request answers ${v.actualStatus}`,
+    category: 'ROUTE',
+    // The same evidence as a typo in a route's own path: one segment, a small edit away.
+    confidence: 0.75,
+    files: [part.file],
+    operations: [
+      {
+        type: 'update_route',
+        file: part.file,
+        details: { method, from: part.value, to, line: part.line, target: 'mount' },
+        rationale: `mount the routes where they are requested: ${what} "${part.value}" → "${to}" (${below.length} route${below.length === 1 ? '' : 's'} below it move with it)`,
+        evidence: [`the scenario "${v.scenario}" requests ${method} ${v.path}`, `${part.file}:${part.line}: the ${what} "${part.value}" puts ${method} at ${full} (typo)`, `no passing scenario requests a route below it`],
+      },
+    ],
+    evidence: [v.message],
+  };
+}
+
 export const routePathRule: Rule = {
   id: 'route-path',
-  applies: (ctx) => ctx.violation.actualStatus === 404 && ctx.violation.expectedStatus !== 404,
+  // 405: the path is declared for other methods only (Flask, FastAPI); the route for this one is misspelt.
+  applies: (ctx) => (ctx.violation.actualStatus === 404 || ctx.violation.actualStatus === 405) && ctx.violation.expectedStatus !== ctx.violation.actualStatus,
   async plan(ctx): Promise<FixPlanInput | NoPlan> {
     const v = ctx.violation;
     if (!routePathRule.applies(ctx)) return routingNotApplicable(ctx);
@@ -572,7 +636,7 @@ export const routePathRule: Rule = {
     }
     const shape = requestShape(v.path, await documentedPath(ctx, method, v.path));
     markValuesFromRoutes(shape, table.routes);
-    type Candidate = { route: ResolvedRoute; edit: PathEdit; to: string };
+    type Candidate = { key: string; route: ResolvedRoute; edit: PathEdit; to: string; mount?: { part: PathPart; full: string } };
     const candidates: Candidate[] = [];
     for (const r of table.routes) {
       if (!r.mounted || !methodMatches(r.site, method)) continue;
@@ -585,18 +649,26 @@ export const routePathRule: Rule = {
         // The part of the full path the literal contributes: everything after the mount path and the router's prefix.
         const litSegs = segmentsOf(routeAlternatives(r.site.literal || '/', r.site.framework)[0]!).length;
         const headLen = declared.length - litSegs;
-        if (headLen < 0 || declared.slice(0, headLen).some((s, i) => !agrees(s, shape, i))) continue; // the difference is in a prefix or mount path
+        if (headLen < 0) continue;
+        if (declared.slice(0, headLen).some((s, i) => !agrees(s, shape, i))) {
+          // The difference is in a mount path or a router prefix: that literal is the one to change.
+          const mount = edit.kind === 'typo' && edit.at !== undefined && edit.at < headLen ? mountEdit(r, full, edit.at, shape) : undefined;
+          if (mount) candidates.push({ key: `mount:${mount.part.file}:${mount.part.span!.start}`, route: r, edit, to: mount.to, mount: { part: mount.part, full } });
+          continue;
+        }
         const to = rewriteLiteral(r.site, shape, headLen);
         if (to === r.site.literal || (r.site.literal === '' && to === '/')) continue;
-        candidates.push({ route: r, edit, to });
+        candidates.push({ key: `route:${r.site.file}:${r.site.literalStart}`, route: r, edit, to });
       }
     }
     if (candidates.length === 0) return noPlan('not_applicable', `no declared ${method} route is a small edit of literal text away from ${v.path}`);
     candidates.sort((a, b) => a.edit.cost - b.edit.cost || a.route.site.file.localeCompare(b.route.site.file) || a.route.site.line - b.route.site.line);
     const best = candidates[0]!;
-    if (candidates.some((c) => c !== best && c.edit.cost === best.edit.cost && c.route.site !== best.route.site)) {
-      return noPlan('insufficient_evidence', `several declared routes are equally close to ${v.path}: ${candidates.map((c) => `${c.route.site.file}:${c.route.site.line}`).join(', ')}`);
+    const where = (c: Candidate) => (c.mount ? `${c.mount.part.file}:${c.mount.part.line}` : `${c.route.site.file}:${c.route.site.line}`);
+    if (candidates.some((c) => c.key !== best.key && c.edit.cost === best.edit.cost)) {
+      return noPlan('insufficient_evidence', `several declared routes are equally close to ${v.path}: ${[...new Set(candidates.map(where))].join(', ')}`);
     }
+    if (best.mount) return mountPathPlan(ctx, table, best.mount.part, best.to, best.mount.full);
     const { site } = best.route;
     const broken = passingUsers(ctx, table, site);
     if (broken.length > 0) {
@@ -610,7 +682,7 @@ export const routePathRule: Rule = {
     const sharedWith = table.routes.filter((r) => r.site.file === site.file && r.site.literalStart === site.literalStart && r.site.method !== site.method).map((r) => r.site.method);
     const shared = sharedWith.length > 0 ? [`${SHARED_ROUTE_MARKER} "${site.literal}" also declares ${[...new Set(sharedWith)].join(', ')} at ${site.file}:${site.line}; they move with it`] : [];
     return {
-      root_cause: `${method} ${v.path} is requested, but ${site.file}:${site.line} declares it as "${site.literal}" (${best.edit.kind}), so the request answers 404`,
+      root_cause: `${method} ${v.path} is requested, but ${site.file}:${site.line} declares it as "${site.literal}" (${best.edit.kind}), so the request answers ${v.actualStatus}`,
       category: 'ROUTE',
       confidence: shared.length > 0 ? 0.5 : best.edit.kind === 'typo' ? 0.75 : 0.6,
       files: [site.file],
@@ -633,5 +705,5 @@ export const routingRules: Rule[] = [routerNotIncludedRule, statusCodeRule, rout
 
 /** Why none of the routing rules applies to a violation (for the planner's "no plan" record). */
 export function routingNotApplicable(ctx: PlanningContext): NoPlan {
-  return logicReason(ctx) ?? noPlan('not_applicable', `${ctx.violation.method} ${ctx.violation.path} → ${ctx.violation.actualStatus}: neither a 404 nor a success status that differs from the expected one`);
+  return logicReason(ctx) ?? noPlan('not_applicable', `${ctx.violation.method} ${ctx.violation.path} → ${ctx.violation.actualStatus}: neither a 404 (or 405) nor a success status that differs from the expected one`);
 }
