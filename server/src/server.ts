@@ -25,7 +25,7 @@ import {
 } from 'vscode-languageserver/node';
 import { renderViolationReport, runSmoke } from './engine';
 import { parseConfigText } from './engine/config';
-import { closePythonHelpers } from './engine/imports';
+import { closePythonHelpers, closePythonNameHelpers } from './engine/imports';
 import { madeValidationContainers, removeValidationLeftovers } from './engine/validate';
 import {
   ApplyFixCommand,
@@ -418,6 +418,7 @@ const reaperScript = path.join(__dirname, 'reaper.js');
 connection.onShutdown(async () => {
   planner.cancel();
   await closePythonHelpers();
+  await closePythonNameHelpers();
   if (madeValidationContainers()) await removeValidationLeftovers();
 });
 process.on('exit', () => {

@@ -9,5 +9,6 @@ export type { JsAnalysis, JsImport, JsImportName, AddJsImport } from './js';
 export { tokenize, type Token } from './js-tokens';
 export { pythonProviders, jsProviders, jsExports, jsSyntaxOf, relativeSpecifier, type ImportCandidate, type ProviderContext } from './providers';
 export { PythonAnalysisError, closePythonHelpers } from './python-ast';
+export { undefinedPythonNames, closePythonNameHelpers, type UndefinedPythonName } from './python-names';
 export { PYTHON_STDLIB_MODULES } from './python-stdlib';
 export { importLanguage, type ImportLanguage } from './language';

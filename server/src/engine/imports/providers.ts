@@ -42,7 +42,9 @@ const FRAMEWORK_NAMES: Record<string, Record<string, string>> = {
   },
   pydantic: { BaseModel: 'pydantic', Field: 'pydantic' },
   sqlmodel: Object.fromEntries(['select', 'Session', 'Field', 'SQLModel', 'Relationship', 'create_engine', 'col'].map((n) => [n, 'sqlmodel'])),
-  flask: Object.fromEntries(['Flask', 'request', 'jsonify', 'Blueprint', 'abort'].map((n) => [n, 'flask'])),
+  flask: Object.fromEntries(
+    ['Flask', 'request', 'jsonify', 'Blueprint', 'abort', 'g', 'current_app', 'session', 'url_for', 'redirect', 'render_template', 'make_response', 'send_file', 'flash', 'Response', 'stream_with_context', 'after_this_request'].map((n) => [n, 'flask']),
+  ),
 };
 
 const MAX_SCAN_FILES = 2000;
@@ -136,8 +138,37 @@ export async function pythonProviders(name: string, file: string, text: string, 
     }
     out.push({ module, style: 'named', origin: 'workspace', preference: 2, file: f, why: `${f} defines \`${name}\` at top level` });
   }
+  out.push(...pythonSubmodules(name, file, pyFiles, all, relativeStyle, importerPackage));
   out.push(...(await siblingImports(name, file, text, ctx)));
   return sortCandidates(dedupe(out), file);
+}
+
+/**
+ * A module of the workspace named like the identifier (`notes/db.py` for `db`): imported from its
+ * package as the file imports its siblings (`from . import db`, `from notes import db`), or by
+ * itself at the top (`import db`). Nearest package first, as sorting by closeness does.
+ */
+function pythonSubmodules(name: string, file: string, pyFiles: string[], all: Set<string>, relativeStyle: boolean, importerPackage: string[]): ImportCandidate[] {
+  const out: ImportCandidate[] = [];
+  for (const f of pyFiles) {
+    if (f !== `${name}.py` && !f.endsWith(`/${name}.py`) && f !== `${name}/__init__.py` && !f.endsWith(`/${name}/__init__.py`)) continue;
+    const target = pythonModuleOf(f, all);
+    if (target[target.length - 1] !== name) continue;
+    const parent = target.slice(0, -1);
+    const why = `${f} is the module \`${name}\``;
+    if (parent.length === 0) {
+      out.push({ module: name, style: 'module', origin: 'workspace', preference: 2.5, file: f, why });
+      continue;
+    }
+    let module = parent.join('.');
+    if (relativeStyle && importerPackage.length > 0 && parent[0] === importerPackage[0]) {
+      let k = 0;
+      while (k < importerPackage.length && k < parent.length && importerPackage[k] === parent[k]) k++;
+      module = '.'.repeat(importerPackage.length - k + 1) + parent.slice(k).join('.');
+    }
+    out.push({ module, style: 'named', origin: 'workspace', preference: 2.5, file: f, why });
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------- JavaScript / TypeScript

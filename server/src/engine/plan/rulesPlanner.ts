@@ -1,5 +1,6 @@
-import type { NoPlan, Planner, PlannerOutcome, Rule } from '../repair/types';
+import type { NoPlan, PlanningContext, Planner, PlannerOutcome, Rule } from '../repair/types';
 import type { FixPlanInput } from './schema';
+import { staticEvidence, wantsStaticEvidence } from './staticEvidence';
 
 function isNoPlan(value: FixPlanInput | NoPlan): value is NoPlan {
   return typeof (value as NoPlan).code === 'string' && typeof (value as NoPlan).reason === 'string' && !('operations' in value);
@@ -8,32 +9,34 @@ function isNoPlan(value: FixPlanInput | NoPlan): value is NoPlan {
 /**
  * The deterministic planner: asks every rule that applies, in list order, and returns all their
  * plans (the chain takes the first that parses). When none has a plan, the answer names each
- * rule that was asked and what it said.
+ * rule that was asked and what it said. A server error that left no trace is then read from the
+ * code of its handler (staticEvidence.ts): each finding is given to the rules as the trace the
+ * app would have logged, and the plans say that their evidence was read from the code.
  */
 export function rulesPlanner(rules: Rule[]): Planner {
   return {
     name: 'rules',
     async plan(ctx): Promise<PlannerOutcome> {
-      const plans: FixPlanInput[] = [];
-      const said: Array<{ rule: string } & NoPlan> = [];
-      for (const rule of rules) {
-        let applies = false;
+      const first = await askRules(rules, ctx);
+      if (first.plans.length > 0) return { ok: true, plans: first.plans };
+      const said = first.said;
+      if (wantsStaticEvidence(ctx)) {
+        let found;
         try {
-          applies = rule.applies(ctx);
+          found = await staticEvidence(ctx);
         } catch (err) {
-          said.push({ rule: rule.id, code: 'not_applicable', reason: `could not decide: ${(err as Error).message}` });
-          continue;
+          found = { findings: [] as [], reason: `reading the handler failed: ${(err as Error).message}` };
         }
-        if (!applies) continue;
-        try {
-          const answer = await rule.plan(ctx);
-          if (isNoPlan(answer)) said.push({ rule: rule.id, ...answer });
-          else plans.push(answer);
-        } catch (err) {
-          said.push({ rule: rule.id, code: 'insufficient_evidence', reason: `failed: ${(err as Error).message}` });
+        if ('reason' in found) said.push({ rule: 'code', code: 'not_applicable', reason: found.reason });
+        for (const f of found.findings) {
+          const asked = await askRules(rules, { ...ctx, violation: { ...ctx.violation, trace: f.trace } });
+          if (asked.plans.length > 0) {
+            const plans = asked.plans.map((p) => ({ ...p, evidence: [f.evidence, ...(p.evidence ?? [])] }));
+            return { ok: true, plans };
+          }
+          said.push({ rule: 'code', code: 'insufficient_evidence', reason: `${f.evidence}; but ${asked.said.map((s) => `${s.rule}: ${s.reason}`).join('; ') || 'no rule applies to it'}` });
         }
       }
-      if (plans.length > 0) return { ok: true, plans };
       const v = ctx.violation;
       if (said.length === 0) {
         const exception = v.trace?.exceptionClass ? `, ${v.trace.exceptionClass}` : '';
@@ -46,4 +49,28 @@ export function rulesPlanner(rules: Rule[]): Planner {
       return { ok: false, noPlan: { code, reason: said.map((s) => `${s.rule}: ${s.reason}`).join('; ') } };
     },
   };
+}
+
+/** Every rule that applies, asked in order: their plans, and what the others said. */
+async function askRules(rules: Rule[], ctx: PlanningContext): Promise<{ plans: FixPlanInput[]; said: Array<{ rule: string } & NoPlan> }> {
+  const plans: FixPlanInput[] = [];
+  const said: Array<{ rule: string } & NoPlan> = [];
+  for (const rule of rules) {
+    let applies = false;
+    try {
+      applies = rule.applies(ctx);
+    } catch (err) {
+      said.push({ rule: rule.id, code: 'not_applicable', reason: `could not decide: ${(err as Error).message}` });
+      continue;
+    }
+    if (!applies) continue;
+    try {
+      const answer = await rule.plan(ctx);
+      if (isNoPlan(answer)) said.push({ rule: rule.id, ...answer });
+      else plans.push(answer);
+    } catch (err) {
+      said.push({ rule: rule.id, code: 'insufficient_evidence', reason: `failed: ${(err as Error).message}` });
+    }
+  }
+  return { plans, said };
 }
