@@ -118,3 +118,63 @@ test('a name that is a module of the workspace package is imported the way its s
   assert.ok(out.ok, JSON.stringify(out));
   assert.deepEqual(out.plans[0]!.operations[0]!.details, { name: 'db', module: '.', style: 'named' });
 });
+
+test('undefined names in JavaScript: no-undef against Node globals, reads inside functions only', async () => {
+  const { undefinedJsNames } = await import('../../server/src/engine/imports');
+  const cjs = undefinedJsNames(
+    'src/routes/orders.js',
+    "'use strict';\nconst express = require('express');\nconst router = express.Router();\nrouter.get('/', async (req, res) => {\n  if (typeof maybe === 'undefined') res.json(await repo.list(process.env.X, __dirname, Buffer.from('a')));\n});\nmodule.exports = router;\n",
+  );
+  assert.deepEqual(cjs, { ok: true, undefined: [{ name: 'repo', line: 5 }] });
+  // ES modules have no require or __dirname; a read at load time is not reported (the module would not load).
+  const esm = undefinedJsNames('src/a.js', "import x from 'x';\nconst top = later;\nexport function f() { return require('y') + __dirname + x + URL.name; }\n");
+  assert.deepEqual(esm, { ok: true, undefined: [{ name: 'require', line: 3 }, { name: '__dirname', line: 3 }] });
+  const bad = undefinedJsNames('src/a.js', 'function (\n');
+  assert.equal(bad.ok, false);
+  assert.equal(undefinedJsNames('src/a.ts', 'let x: number = 1;\n').ok, false);
+});
+
+test('a 500 with no trace from an Express handler: a missing named import, an unused package loaded in the handler', async () => {
+  const files = (attendees: string) => ({
+    'package.json': JSON.stringify({ name: 'events', type: 'module', dependencies: { express: '^5.1.0' } }),
+    'src/app.js': "import express from 'express';\nimport attendees from './routes/attendees.js';\n\nexport const app = express();\napp.use(express.json());\napp.use('/events/:eventId/attendees', attendees);\napp.use((err, req, res, next) => {\n  console.error(`${req.method} ${req.originalUrl} failed: ${err.message}`);\n  res.status(500).json({ error: 'internal error' });\n});\n",
+    'src/store.js': 'const attendees = new Map();\nexport async function listAttendees(id) {\n  return attendees.get(id) ?? [];\n}\n',
+    'src/routes/attendees.js': attendees,
+  });
+  const handler = (first: string) => `import { Router } from 'express';\n\nconst router = Router({ mergeParams: true });\n\nrouter.get('/', async (req, res) => {\n${first}  res.json(await listAttendees(req.params.eventId));\n});\n\nexport default router;\n`;
+  const failure = violation({ scenario: 'list attendees', method: 'GET', path: '/events/{event_id}/attendees', expectedStatus: 200, actualStatus: 500 });
+  const missing = await workspaceOf(files(handler('')));
+  const out = await rulesPlanner(RULES).plan(await planningContext(missing, failure));
+  assert.ok(out.ok, JSON.stringify(out));
+  assert.deepEqual(out.plans[0]!.operations[0]!.details, { name: 'listAttendees', module: '../store.js', style: 'named' });
+  assert.match(out.plans[0]!.evidence![0]!, /^read from the code: src\/routes\/attendees\.js:6 reads `listAttendees` in a function, and nothing binds it/);
+
+  const dynamic = await workspaceOf(files(handler("  const dayjs = await import('dayjs');\n").replace("import { Router } from 'express';", "import { Router } from 'express';\nimport { listAttendees } from '../store.js';")));
+  const d = await rulesPlanner(RULES).plan(await planningContext(dynamic, failure));
+  assert.ok(d.ok, JSON.stringify(d));
+  assert.equal(d.plans[0]!.operations[0]!.type, 'remove_unused');
+  assert.deepEqual(d.plans[0]!.operations[0]!.details, { names: ['dayjs'], line: 7 });
+  assert.match(d.plans[0]!.evidence![0]!, /loads dayjs inside the handler, nothing uses what it binds, and no package\.json lists it/);
+});
+
+test('fuzz: the undefined-name readers answer every input, never throw', async () => {
+  const fc = (await import('fast-check')).default;
+  const { undefinedJsNames } = await import('../../server/src/engine/imports');
+  const pieces = ['function f(', ') {', '}', 'return ', 'x', ' + ', 'await import("y")', 'const ', ' = ', ';\n', '`${', '`', '"', "'", '/*', '*/', '//', '\n', 'class C {', 'typeof ', 'import x from "x";\n', 'export '];
+  const source = fc.array(fc.oneof(fc.constantFrom(...pieces), fc.string({ maxLength: 5 })), { maxLength: 40 }).map((a) => a.join(''));
+  fc.assert(
+    fc.property(source, (text) => {
+      const out = undefinedJsNames('src/a.js', text);
+      assert.ok(out.ok ? Array.isArray(out.undefined) : typeof out.message === 'string' && out.line >= 1);
+    }),
+    { numRuns: 400 },
+  );
+  const py = ['def f(', '):\n', '    ', 'return ', 'x', ' + ', 'global x\n', 'class C:\n', 'lambda: ', 'import y\n', 'from z import *\n', '"""', '#', '\n', '[i for i in x]', ':='];
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.oneof(fc.constantFrom(...py), fc.string({ maxLength: 4 })), { maxLength: 30 }).map((a) => a.join('')), async (text) => {
+      const out = await undefinedPythonNames(text);
+      assert.ok(out.ok ? Array.isArray(out.undefined) : typeof out.message === 'string');
+    }),
+    { numRuns: 150 },
+  );
+});

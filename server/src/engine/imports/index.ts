@@ -10,5 +10,6 @@ export { tokenize, type Token } from './js-tokens';
 export { pythonProviders, jsProviders, jsExports, jsSyntaxOf, relativeSpecifier, type ImportCandidate, type ProviderContext } from './providers';
 export { PythonAnalysisError, closePythonHelpers } from './python-ast';
 export { undefinedPythonNames, closePythonNameHelpers, type UndefinedPythonName } from './python-names';
+export { undefinedJsNames, type UndefinedJsName } from './js-names';
 export { PYTHON_STDLIB_MODULES } from './python-stdlib';
 export { importLanguage, type ImportLanguage } from './language';

@@ -4,7 +4,8 @@ import { tokenize, type Token } from './js-tokens';
 
 /**
  * JavaScript/TypeScript imports: ES `import` declarations (default, named, namespace, `import
- * type`, side-effect) and CommonJS `const x = require('y')` / `const { a, b: c } = require('y')`.
+ * type`, side-effect) and CommonJS `const x = require('y')` / `const { a, b: c } = require('y')`
+ * (and `const x = await import('y')`, read the same way).
  * A bound name is used when it appears as an identifier anywhere outside import declarations and
  * not as a property after `.`; that over-counts (object keys, shadowing) and so never removes a name
  * that is used. Re-exported names (`export { x }`, `export default x`) count as used.
@@ -219,9 +220,12 @@ function parseRequire(tokens: Token[], k: number, source: string, topLevel: bool
     list = { open, close: at(j).start };
     j++;
   } else return undefined;
-  if (!isP(j, '=') || !isN(j + 1, 'require') || !isP(j + 2, '(') || at(j + 3)?.type !== 'string' || !isP(j + 4, ')')) return undefined;
-  const module = unquote(at(j + 3).value);
-  let last = j + 4;
+  if (!isP(j, '=')) return undefined;
+  // `require('y')`, or a module loaded when the code runs: `await import('y')`.
+  const call = isN(j + 1, 'await') && isN(j + 2, 'import') ? j + 2 : j + 1;
+  if (!(isN(call, 'require') || (call === j + 2 && isN(call, 'import'))) || !isP(call + 1, '(') || at(call + 2)?.type !== 'string' || !isP(call + 3, ')')) return undefined;
+  const module = unquote(at(call + 2).value);
+  let last = call + 3;
   while (isP(last + 1, '.') && isN(last + 2)) last += 2;
   const after = at(last + 1);
   if (after && after.type === 'punct' && after.value !== ';' && after.value !== '}' && !after.newlineBefore) return undefined;

@@ -1,4 +1,6 @@
-import { analysePython, PYTHON_STDLIB_MODULES, undefinedPythonNames, type UndefinedPythonName } from '../imports';
+import { builtinModules } from 'node:module';
+import * as path from 'node:path';
+import { analyseJs, analysePython, PYTHON_STDLIB_MODULES, undefinedJsNames, undefinedPythonNames, type UndefinedPythonName } from '../imports';
 import type { Trace } from '../model';
 import type { PlanningContext } from '../repair/types';
 import { findRoute, loadRouteTable, type RouteSite } from '../routes';
@@ -8,9 +10,10 @@ import { languageOf, lineOfOffset, lineStarts } from '../routes/syntax';
  * Evidence from the code when the app gave none: an app that answers 500 and logs no trace (an
  * error handler that answers `{"error": "internal server error"}`, logging turned off) still has a
  * handler the route table can find, and a developer would open it and see what the editor
- * underlines. The handler's module is read the way pyflakes reads it: a name its functions read
- * that nothing binds (F821), an import inside the handler that binds a name nobody uses of a module
- * that is neither the standard library's nor the workspace's. Each finding becomes the trace the
+ * underlines. The handler's module is read the way pyflakes and ESLint read it: a name its
+ * functions read that nothing binds (F821, no-undef), and in Python an import inside the handler
+ * that binds a name nobody uses of a module that is neither the standard library's nor the
+ * workspace's. Each finding becomes the trace the
  * app would have logged (`NameError: name 'g' is not defined` on the line that reads it), marked
  * as read from the code, for the rules to plan from; validation then shows whether it was the cause.
  */
@@ -32,9 +35,9 @@ export function wantsStaticEvidence(ctx: PlanningContext): boolean {
   return !v.trace && typeof v.method === 'string' && typeof v.path === 'string' && v.actualStatus >= 500 && v.actualStatus <= 599;
 }
 
-function syntheticTrace(exceptionClass: string, message: string, file: string, line: number, fn: string): Trace {
+function syntheticTrace(exceptionClass: string, message: string, file: string, line: number, fn: string, language: Trace['language'] = 'python'): Trace {
   const frame = { file, rawFile: file, line, function: fn, inWorkspace: true };
-  return { language: 'python', exceptionClass, message, frames: [frame], causes: [], text: `${exceptionClass}: ${message}` };
+  return { language, exceptionClass, message, frames: [frame], causes: [], text: `${exceptionClass}: ${message}` };
 }
 
 export async function staticEvidence(ctx: PlanningContext): Promise<StaticEvidence> {
@@ -43,21 +46,32 @@ export async function staticEvidence(ctx: PlanningContext): Promise<StaticEviden
   const hit = findRoute(table.routes, v.method.toUpperCase(), v.path).best;
   if (!hit || !hit.item.mounted) return { findings: [], reason: `no route the app serves answers ${v.method.toUpperCase()} ${v.path}, so no handler to read` };
   const site = hit.item.site;
-  if (languageOf(site.file) !== 'python') return { findings: [], reason: `the handler at ${site.file}:${site.handlerLine} is not Python; its code is not read for undefined names` };
   const text = await ctx.read(site.file);
   if (text === undefined) return { findings: [], reason: `${site.file} cannot be read` };
   const handler = `${site.file}:${site.handlerLine}`;
   const starts = lineStarts(text);
   const handlerEnd = lineOfOffset(starts, Math.max(site.handlerStart, site.handlerEnd - 1)) + 1;
   const inHandler = (line: number) => line >= site.handlerLine && line <= handlerEnd;
+  const handlerFirst = <T extends { line: number }>(list: T[]) => [...list.filter((u) => inHandler(u.line)), ...list.filter((u) => !inHandler(u.line))];
+  const nothing = `the handler at ${handler} and its module read no undefined name`;
+  if (languageOf(site.file) === 'js') {
+    const names = undefinedJsNames(site.file, text);
+    if (!names.ok) return { findings: [], reason: `${site.file}:${names.line} is not read (${names.message})` };
+    const findings = handlerFirst(names.undefined).map((u) => ({
+      trace: syntheticTrace('ReferenceError', `${u.name} is not defined`, site.file, u.line, '', 'node'),
+      evidence: `read from the code: ${site.file}:${u.line} reads \`${u.name}\` in a function, and nothing binds it (the app answered ${v.actualStatus} and logged no trace; the handler is at ${handler})`,
+    }));
+    findings.push(...(await unusedJsImportsOfMissingPackages(ctx, site, text, inHandler)));
+    return findings.length > 0 ? { findings: findings.slice(0, MAX_FINDINGS), handler } : { findings: [], reason: `${nothing} and load nothing unused that is not a dependency` };
+  }
+  if (languageOf(site.file) !== 'python') return { findings: [], reason: `the handler at ${handler} is in a language whose code is not read for undefined names` };
 
   const findings: StaticFinding[] = [];
   const names = await undefinedPythonNames(text);
   if (!names.ok) return { findings: [], reason: `${site.file}:${names.line} does not parse (${names.message})` };
   if (names.star) return { findings: [], reason: `${site.file} imports * from a module: which names it binds cannot be read` };
   const seen = new Set<string>();
-  const ordered = [...names.undefined.filter((u) => inHandler(u.line)), ...names.undefined.filter((u) => !inHandler(u.line))];
-  for (const u of ordered) {
+  for (const u of handlerFirst(names.undefined)) {
     if (seen.has(u.name)) continue;
     seen.add(u.name);
     findings.push({
@@ -66,7 +80,7 @@ export async function staticEvidence(ctx: PlanningContext): Promise<StaticEviden
     });
   }
   findings.push(...(await unusedImportsOfMissingModules(ctx, site, text, inHandler)));
-  if (findings.length === 0) return { findings: [], reason: `the handler at ${handler} and its module read no undefined name and import nothing unused that is not installed` };
+  if (findings.length === 0) return { findings: [], reason: `${nothing} and import nothing unused that is not installed` };
   return { findings: findings.slice(0, MAX_FINDINGS), handler };
 }
 
@@ -93,6 +107,40 @@ async function unusedImportsOfMissingModules(ctx: PlanningContext, site: RouteSi
     }
   }
   return out;
+}
+
+/** `const x = await import('y')` / `require('y')` inside the handler, `x` unused, `y` a package the manifest does not list. */
+async function unusedJsImportsOfMissingPackages(ctx: PlanningContext, site: RouteSite, text: string, inHandler: (line: number) => boolean): Promise<StaticFinding[]> {
+  const deps = await manifestDependencies(ctx, site.file);
+  const out: StaticFinding[] = [];
+  for (const imp of analyseJs(text, site.file).imports) {
+    if (imp.topLevel || !inHandler(imp.line) || imp.sideEffect || imp.names.length === 0 || imp.names.some((n) => n.used)) continue;
+    if (/^[./]/.test(imp.module) || imp.module.startsWith('node:') || builtinModules.includes(imp.module)) continue;
+    const pkg = imp.module.startsWith('@') ? imp.module.split('/').slice(0, 2).join('/') : imp.module.split('/')[0]!;
+    if (deps.has(pkg)) continue;
+    out.push({
+      trace: syntheticTrace('Error', `Cannot find package '${imp.module}' imported from ${site.file}`, site.file, imp.line, '', 'node'),
+      evidence: `read from the code: ${site.file}:${imp.line} loads ${imp.module} inside the handler, nothing uses what it binds, and no package.json lists it (the app answered ${ctx.violation.actualStatus} and logged no trace)`,
+    });
+  }
+  return out;
+}
+
+/** The dependencies of the package.json nearest above a file (every kind). */
+async function manifestDependencies(ctx: PlanningContext, file: string): Promise<Set<string>> {
+  for (let dir = path.posix.dirname(file); ; dir = path.posix.dirname(dir)) {
+    const manifest = dir === '.' ? 'package.json' : `${dir}/package.json`;
+    const text = ctx.files.includes(manifest) ? await ctx.read(manifest) : undefined;
+    if (text !== undefined) {
+      try {
+        const data = JSON.parse(text) as Record<string, Record<string, unknown> | undefined>;
+        return new Set(['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'].flatMap((k) => Object.keys(data[k] ?? {})));
+      } catch {
+        return new Set();
+      }
+    }
+    if (dir === '.') return new Set();
+  }
 }
 
 function isWorkspaceModule(files: string[], top: string): boolean {
