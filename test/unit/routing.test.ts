@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fixPlanSchema, type FixPlan, type Operation } from '../../server/src/engine/plan/schema';
-import { routePathRule, routerNotIncludedRule, SHARED_ROUTE_MARKER, statusCodeRule } from '../../server/src/engine/plan/rules/routing';
+import { GUARDS_MARKER, routePathRule, routerNotIncludedRule, SHARED_ROUTE_MARKER, statusCodeRule } from '../../server/src/engine/plan/rules/routing';
 import { includeRouter, modifyCode, setStatusCode, updateRoute } from '../../server/src/engine/patch/executors/code';
 import type { NoPlan, Rule } from '../../server/src/engine/repair/types';
 import { copyWorkspace, EXAMPLES, executorContext, FIXTURES, nodeCheck, planningContext, pyCompile, violation, workspaceOf, writeText, type PlanningOptions } from './routing-helpers';
@@ -562,6 +562,18 @@ test('route path: a typo in a mount path or router prefix is fixed there, every 
   assert.deepEqual(use.files, ['src/routes/v1/index.js']);
   r = await applied(express, use);
   assert.equal(r.after, r.before.replace("router.use( '/user' ,", "router.use( '/users' ,"));
+  // The boilerplates' list of { path, route } mounted in a loop: the element's path is the literal to change.
+  const list = await workspaceOf({
+    'src/app.js': "const express = require('express');\nconst routes = require('./routes/v1');\n\nconst app = express();\napp.use('/v1', routes);\nmodule.exports = app;\n",
+    'src/routes/v1/index.js': "const express = require('express');\nconst userRoute = require('./user.route');\nconst teamRoute = require('./team.route');\n\nconst router = express.Router();\n\nconst defaultRoutes = [\n  {\n    path: '/user',\n    route: userRoute,\n  },\n  { path: '/teams', route: teamRoute },\n];\n\ndefaultRoutes.forEach((route) => {\n  router.use(route.path, route.route);\n});\n\nmodule.exports = router;\n",
+    'src/routes/v1/user.route.js': "const express = require('express');\n\nconst router = express.Router();\nrouter.route('/:userId').get((req, res) => res.json({}));\nmodule.exports = router;\n",
+    'src/routes/v1/team.route.js': "const express = require('express');\n\nconst router = express.Router();\nrouter.route('/').get((req, res) => res.json([]));\nmodule.exports = router;\n",
+  });
+  const element = await planOf(routePathRule, list, { scenario: 'get user', method: 'GET', path: '/v1/users/{user_id}', expectedStatus: 200, actualStatus: 404 }, {}, { scenarios: [{ name: 'teams', method: 'GET', path: '/v1/teams' }] });
+  assert.deepEqual(element.operations[0]!.details, { method: 'GET', from: '/user', to: '/users', line: 9, target: 'mount' });
+  r = await applied(list, element);
+  assert.equal(r.after, r.before.replace("path: '/user',", "path: '/users',"));
+
   // 405: the path is declared, for another method only; the route of this method is the misspelt one.
   const single = await workspaceOf({
     'app.py': 'from flask import Flask, jsonify\n\napp = Flask(__name__)\n\n\n@app.get("/item")\ndef list_items():\n    return jsonify([])\n\n\n@app.post("/items")\ndef create_item():\n    return jsonify({}), 201\n',
@@ -573,4 +585,36 @@ test('route path: a typo in a mount path or router prefix is fixed there, every 
   const gone = { ...use.operations[0]!, details: { ...use.operations[0]!.details, from: '/members' } } as Operation;
   const ctx = await executorContext(express, 'src/routes/v1/index.js');
   assert.throws(() => updateRoute(gone as never, ctx), /no mount path or router prefix "\/members" is written at src\/routes\/v1\/index\.js:5/);
+});
+
+test('status code: a FastAPI handler that raises HTTPException on its error path still gets its decorator changed', async () => {
+  const dir = await workspaceOf({
+    'app/__init__.py': '',
+    'app/main.py': 'from fastapi import FastAPI, HTTPException, status\n\napp = FastAPI()\n\n\n@app.post("/tasks/", status_code=status.HTTP_200_OK)\ndef create_task(title: str):\n    if not title:\n        raise HTTPException(\n            status_code=status.HTTP_422_UNPROCESSABLE_ENTITY, detail="title required"\n        )\n    return {"title": title}\n\n\n@app.post("/other/", status_code=200)\ndef other(response):\n    response.status_code = 202\n    return {}\n',
+  });
+  const plan = await planOf(statusCodeRule, dir, { scenario: 'create task', method: 'POST', path: '/tasks/', expectedStatus: 201, actualStatus: 200 });
+  assert.equal((plan.operations[0]!.details as { line?: number }).line, 6);
+  const r = await applied(dir, plan);
+  assert.match(r.after, /@app\.post\("\/tasks\/", status_code=status\.HTTP_201_CREATED\)/);
+  // A success status set in the body is still the handler's own doing.
+  const own = await refusalOf(statusCodeRule, dir, { scenario: 'other', method: 'POST', path: '/other/', expectedStatus: 201, actualStatus: 200 });
+  assert.match(own.reason, /sets a status itself/);
+});
+
+test('a router included anew without the guards its siblings are included with goes to a person', async () => {
+  const dir = await workspaceOf({
+    'app/__init__.py': '',
+    'app/deps.py': 'def verify_key():\n    pass\n',
+    'app/main.py': 'from fastapi import Depends, FastAPI\n\nfrom app.deps import verify_key\nfrom app.routers import projects\n\napp = FastAPI()\napp.include_router(projects.router, prefix="/projects", dependencies=[Depends(verify_key)])\n',
+    'app/routers/__init__.py': '',
+    'app/routers/projects.py': 'from fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n@router.get("/")\ndef list_projects():\n    return []\n',
+    'app/routers/tasks.py': 'from fastapi import APIRouter\n\nrouter = APIRouter(prefix="/tasks")\n\n\n@router.get("/")\ndef list_tasks():\n    return []\n',
+  });
+  const plan = await planOf(routerNotIncludedRule, dir, { scenario: 'list tasks', method: 'GET', path: '/tasks/', expectedStatus: 200, actualStatus: 404 });
+  const marker = plan.operations[0]!.evidence.find((e) => e.startsWith(GUARDS_MARKER));
+  assert.ok(marker, plan.operations[0]!.evidence.join('\n'));
+  assert.match(marker, /app\/main\.py:7: `app\.include_router\(projects\.router, prefix="\/projects", dependencies=\[Depends\(verify_key\)\]\)`/);
+  const { planScore } = await import('../../server/src/engine/policy/score');
+  const parts = planScore({ ...fixPlanSchema.parse(plan), id: 'p', violationId: 'v', planner: 'rules' } as never);
+  assert.ok(parts.some((p) => p.points === 25 && /without the guards its siblings have/.test(p.reason)), JSON.stringify(parts));
 });

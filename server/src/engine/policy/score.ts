@@ -84,6 +84,8 @@ export function planScore(plan: FixPlan): ScorePart[] {
   // A route whose path also serves other methods moves them too: never without a person's yes.
   const shared = plan.operations.flatMap((op) => op.evidence.filter((e) => /^shared-route:/i.test(e)));
   if (shared.length) parts.push({ points: 25, reason: `the route changed also serves other methods (${shared[0].replace(/^shared-route:\s*/i, '').slice(0, 120)}) (+25)` });
+  const unguarded = plan.operations.flatMap((op) => op.evidence.filter((e) => /^unguarded-inclusion:/i.test(e)));
+  if (unguarded.length) parts.push({ points: 25, reason: `a router is included without the guards its siblings have (${unguarded[0].replace(/^unguarded-inclusion:\s*/i, '').slice(0, 160)}) (+25)` });
 
   if (plan.confidence < 0.8) {
     const points = Math.round((0.8 - plan.confidence) * 25);

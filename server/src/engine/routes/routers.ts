@@ -274,6 +274,105 @@ function scanJs(facts: ModuleFacts, text: string, lineAt: (o: number) => number)
     if (close < 0) continue;
     scanUse(facts, m[1]!, text, m.index, open, close, lineAt);
   }
+  expandListMounts(facts, text, lineAt);
+}
+
+/**
+ * Mounts made in a loop over a list of `{ path, route }` objects, as the Express boilerplates write
+ * them:
+ *
+ *     const defaultRoutes = [{ path: '/users', route: userRoute }, ...];
+ *     defaultRoutes.forEach((route) => { router.use(route.path, route.route); });
+ *
+ * become one inclusion per element, with the element's path literal (where a fix would change it)
+ * and the extent of the whole loop (where a new mount would go after).
+ */
+function expandListMounts(facts: ModuleFacts, text: string, lineAt: (o: number) => number): void {
+  const out: Inclusion[] = [];
+  for (const inc of facts.inclusions) {
+    const arg = /^([A-Za-z_$][\w$]*)\.([A-Za-z_$][\w$]*)$/.exec(inc.argument);
+    const mount = inc.mountExpression !== undefined ? /^([A-Za-z_$][\w$]*)\.([A-Za-z_$][\w$]*)$/.exec(inc.mountExpression) : null;
+    const loop = arg && mount && arg[1] === mount[1] ? enclosingListLoop(text, inc.start, arg[1]!) : undefined;
+    const elements = loop ? listElements(text, loop.list) : undefined;
+    if (!loop || !elements) {
+      out.push(inc);
+      continue;
+    }
+    for (const el of elements) {
+      const route = el.get(arg![2]!);
+      const path = el.get(mount![2]!);
+      if (!route || !/^[A-Za-z_$][\w$]*$/.test(route.text) || !path) continue;
+      const value = plainString(path.text, 'js');
+      if (value === undefined) continue;
+      const span = literalSpan(path.text, path.at, value);
+      out.push({ owner: inc.owner, argument: route.text, mountPath: value, ...(span ? { mountSpan: span } : {}), line: lineAt(path.at), start: loop.start, end: loop.end });
+    }
+  }
+  facts.inclusions = out;
+}
+
+/** The `LIST.forEach((x) => ...)` or `for (const x of LIST)` around an offset, binding `x`. */
+function enclosingListLoop(text: string, at: number, variable: string): { list: string; start: number; end: number } | undefined {
+  const v = variable.replace(/\$/g, '\\$');
+  const patterns = [
+    new RegExp(`([A-Za-z_$][\\w$]*)\\s*\\.\\s*forEach\\s*\\(\\s*(?:\\(\\s*${v}\\s*\\)|${v})\\s*=>|([A-Za-z_$][\\w$]*)\\s*\\.\\s*forEach\\s*\\(\\s*function\\s*\\w*\\s*\\(\\s*${v}\\s*\\)`, 'g'),
+    new RegExp(`for\\s*\\(\\s*(?:const|let|var)\\s+${v}\\s+of\\s+([A-Za-z_$][\\w$]*)\\s*\\)`, 'g'),
+  ];
+  let best: { list: string; start: number; end: number } | undefined;
+  for (const re of patterns) {
+    for (const m of text.slice(0, at).matchAll(re)) {
+      const list = m[1] ?? m[2]!;
+      const open = text.indexOf('(', m.index + (m[0].startsWith('for') ? 0 : m[0].indexOf('forEach')));
+      const close = matchBracket(text, open, 'js');
+      if (close < 0) continue;
+      // A for-of loop's body follows its head.
+      let end = close + 1;
+      if (m[0].startsWith('for')) {
+        const body = /^\s*\{/.exec(text.slice(end));
+        if (body) {
+          const bclose = matchBracket(text, end + body[0].length - 1, 'js');
+          if (bclose < 0) continue;
+          end = bclose + 1;
+        }
+      }
+      end = statementEnd(text, end);
+      if (end > at && (!best || m.index > best.start)) best = { list, start: m.index, end };
+    }
+  }
+  return best;
+}
+
+/** The object literals of `const LIST = [{ k: v, ... }, ...]`: each as key → value text and offset; undefined unless every element is one. */
+function listElements(text: string, list: string): Array<Map<string, { text: string; at: number }>> | undefined {
+  const m = new RegExp(`\\b(?:const|let|var)\\s+${list.replace(/\$/g, '\\$')}\\s*=\\s*\\[`).exec(text);
+  if (!m) return undefined;
+  const open = m.index + m[0].length - 1;
+  const close = matchBracket(text, open, 'js');
+  if (close < 0) return undefined;
+  const out: Array<Map<string, { text: string; at: number }>> = [];
+  let at = open + 1;
+  for (const raw of splitTopLevel(text.slice(open + 1, close), ',', 'js')) {
+    const here = at;
+    at += raw.length + 1;
+    const item = raw.trim();
+    if (!item) continue;
+    if (!item.startsWith('{') || !item.endsWith('}')) return undefined;
+    const objOpen = here + raw.indexOf('{');
+    const fields = new Map<string, { text: string; at: number }>();
+    let fat = objOpen + 1;
+    for (const f of splitTopLevel(item.slice(1, -1), ',', 'js')) {
+      const fhere = fat;
+      fat += f.length + 1;
+      const shorthand = /^(\s*)([A-Za-z_$][\w$]*)\s*$/.exec(f);
+      if (shorthand) fields.set(shorthand[2]!, { text: shorthand[2]!, at: fhere + shorthand[1]!.length });
+      const kv = /^(\s*)([A-Za-z_$][\w$]*|(["'])[^"']*\3)(\s*:\s*)([\s\S]*?)\s*$/.exec(f);
+      if (!kv) continue;
+      const key = kv[2]!.replace(/^["']|["']$/g, '');
+      fields.set(key, { text: kv[5]!, at: fhere + kv[1]!.length + kv[2]!.length + kv[4]!.length });
+    }
+    out.push(fields);
+  }
+  return out;
 }
 
 /** `app.use([path,] ...handlers)`: one inclusion per argument that can be a router. */

@@ -27,7 +27,7 @@ import {
   type RouteSite,
   type RouteTable,
 } from '../../routes';
-import { lineStarts } from '../../routes/syntax';
+import { lineStarts, matchBracket } from '../../routes/syntax';
 import { parseOpenApi } from '../../smoke/openapi';
 
 /**
@@ -46,6 +46,27 @@ const is2xx = (s: number) => s >= 200 && s < 300;
 
 /** Evidence marker on an operation that changes a route other declarations share: the policy sends it to a person. */
 export const SHARED_ROUTE_MARKER = 'shared-route:';
+
+/** Evidence marker on an inclusion made without the guards its siblings have (auth dependencies, middleware): a person decides. */
+export const GUARDS_MARKER = 'unguarded-inclusion:';
+
+/**
+ * The inclusions of an app module that carry guards: FastAPI `include_router(..., dependencies=[...])`,
+ * Express `app.use(path, middleware..., router)`. A router included anew without them would serve
+ * its routes unguarded.
+ */
+function guardedInclusions(table: RouteTable, mod: ModuleFacts): string[] {
+  const text = table.texts.get(mod.file);
+  if (!text) return [];
+  const out = new Set<string>();
+  for (const inc of mod.inclusions) {
+    const statement = text.slice(inc.start, inc.end);
+    const express = /\.use\s*\(/.test(statement);
+    const guard = express ? /\.use\s*\(\s*(["'`]).*?\1\s*,\s*[\w$.]+\s*(\([^)]*\))?\s*,/.test(statement) : /\bdependencies\s*=/.test(statement);
+    if (guard) out.add(`${mod.file}:${inc.line}: \`${statement.replace(/\s+/g, ' ').slice(0, 100)}\``);
+  }
+  return [...out];
+}
 
 /** A JSON expectation that failed with the expected status: the handler computes the wrong thing. */
 function logicReason(ctx: PlanningContext): NoPlan | undefined {
@@ -221,6 +242,8 @@ export const routerNotIncludedRule: Rule = {
       confidence = Math.min(confidence, 0.6);
     }
     if (best.route.unservedApps.length > 0) notes.push(`it is included only in ${best.route.unservedApps.join(', ')}, an app the run command does not start`);
+    const guarded = guardedInclusions(table, app.module);
+    if (guarded.length > 0) notes.push(`${GUARDS_MARKER} the app's other routers are included with guards (${guarded.join('; ')}); this inclusion gets none: check whether it needs them`);
     if (table.entry) notes.push(table.entryNote);
     return {
       root_cause: `${router.file} defines ${express ? 'an Express router' : router.framework === 'flask' ? 'a Flask blueprint' : 'an APIRouter'} \`${router.name}\` (line ${router.line}) with ${routeCount} route${routeCount === 1 ? '' : 's'}, but ${app.module.file} never ${express ? 'mounts' : 'includes'} it, so ${method} ${v.path} answers 404`,
@@ -331,7 +354,7 @@ export const statusCodeRule: Rule = {
       const declared = /\bstatus_code\s*=\s*(?:(\d{3})\b|(?:[\w.]*\.)?(HTTP_(\d{3})_\w+))/.exec(deco);
       const declaredCode = declared ? Number(declared[1] ?? declared[3]) : 200;
       if (declaredCode !== from) return noPlan('insufficient_evidence', `the decorator at ${file}:${site.line} declares ${declaredCode}, yet the answer was ${from}: the handler sets its status another way`);
-      if (/\bstatus_code\s*=|\bResponse\s*\(|\.status_code\s*=/.test(handler.slice(handler.indexOf('\n')))) return noPlan('insufficient_evidence', `the handler at ${file}:${site.handlerLine} sets a status itself; changing the decorator would not be enough`);
+      if (/\bstatus_code\s*=|\bResponse\s*\(|\.status_code\s*=/.test(withoutRaisedErrors(handler.slice(handler.indexOf('\n'))))) return noPlan('insufficient_evidence', `the handler at ${file}:${site.handlerLine} sets a status itself; changing the decorator would not be enough`);
       if (declared?.[2] && !PY_STATUS_NAMES[to]) return noPlan('insufficient_evidence', `no status constant is known for ${to}`);
       opLine = site.line;
       what = declared ? `status_code=${declared[2] ? `status.${PY_STATUS_NAMES[to]}` : to} in the decorator` : `status_code=${to} added to the decorator`;
@@ -366,6 +389,23 @@ export const statusCodeRule: Rule = {
     };
   },
 };
+
+/**
+ * A handler's code without the errors it raises (`raise HTTPException(status_code=404, ...)`): the
+ * status of an error path is not how the handler answers success.
+ */
+function withoutRaisedErrors(code: string): string {
+  let out = code;
+  for (let guard = 0; guard < 100; guard++) {
+    const m = /\braise\s+[\w.]*(?:Exception|Error)\s*\(/.exec(out);
+    if (!m) break;
+    const open = m.index + m[0].length - 1;
+    const close = matchBracket(out, open, 'python');
+    out = out.slice(0, m.index) + (close < 0 ? '' : out.slice(close + 1));
+    if (close < 0) break;
+  }
+  return out;
+}
 
 /**
  * A Flask view gives its status in what it returns (`return body, 201`): the one return that
