@@ -178,3 +178,31 @@ test('fuzz: the undefined-name readers answer every input, never throw', async (
     { numRuns: 150 },
   );
 });
+
+test("a package's __init__ import of a missing module goes when no workspace module imports it from the package", async () => {
+  const { removeUnused } = await import('../../server/src/engine/patch/executors/imports');
+  const { executorContext } = await import('./routing-helpers');
+  const files = (extra: Record<string, string> = {}) => ({
+    'app/__init__.py': 'import ipdb\nfrom .version import VERSION\n',
+    'app/version.py': 'VERSION = "1.0"\n',
+    'app/main.py': 'from fastapi import FastAPI\n\nfrom app import VERSION\n\napp = FastAPI(version=VERSION)\n',
+    ...extra,
+  });
+  const trace = { language: 'python' as const, exceptionClass: 'ModuleNotFoundError', message: "No module named 'ipdb'", frames: [{ file: 'app/__init__.py', rawFile: '/srv/app/__init__.py', line: 1, function: '<module>', inWorkspace: true }], causes: [], text: '' };
+  const starts = violation({ scenario: 'app starts', method: 'START', path: '', expectedStatus: 0, actualStatus: 0, trace });
+  const dir = await workspaceOf(files());
+  const out = await rulesPlanner(RULES).plan(await planningContext(dir, starts));
+  assert.ok(out.ok, JSON.stringify(out));
+  const op = out.plans[0]!.operations[0]!;
+  assert.deepEqual(op.details, { names: ['ipdb'], line: 1, notReexported: true });
+  assert.ok(op.evidence.some((e) => /no workspace module imports `ipdb` from the package app: not a re-export/.test(e)), op.evidence.join('\n'));
+  const after = await removeUnused(op as never, await executorContext(dir, 'app/__init__.py'));
+  assert.equal(after, 'from .version import VERSION\n');
+  // Without the check, the executor leaves a package's imports alone.
+  await assert.rejects(async () => removeUnused({ ...op, details: { names: ['ipdb'], line: 1 } } as never, await executorContext(dir, 'app/__init__.py')));
+  // Imported from the package elsewhere: a re-export, left alone.
+  const reexported = await workspaceOf(files({ 'app/debug.py': 'from app import ipdb\n' }));
+  const kept = await rulesPlanner(RULES).plan(await planningContext(reexported, starts));
+  assert.ok(!kept.ok);
+  assert.match(kept.noPlan.reason, /left alone: app\/debug\.py:1 imports it from the package/);
+});

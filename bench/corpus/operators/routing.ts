@@ -25,6 +25,28 @@ function callArgs(src: SourceFile, open: number, close: number): string[] {
   return out;
 }
 
+/**
+ * Whether the last argument of a `use` names a router: a member of a loop variable (a list of
+ * `{ path, route }`), a `Router()` made in this file, or a binding imported from a workspace module
+ * that makes one. Error handlers and other middleware imported from the workspace are not routers.
+ */
+function isRouterName(app: AppSources, src: SourceFile, arg: string): boolean {
+  if (arg.includes('.')) return !/^(express|app)\./.test(arg);
+  const made = new RegExp(`\\b(?:const|let|var)\\s+${arg.replace(/\$/g, '\\$')}\\s*=\\s*(?:express\\s*\\.\\s*)?Router\\s*\\(`);
+  if (made.test(src.text)) return true;
+  const bound = new RegExp(`(?:\\b(?:const|let|var)\\s+(?:\\{[^}]*\\b${arg}\\b[^}]*\\}|${arg})\\s*=\\s*require\\(\\s*|^import\\s+(?:${arg}\\b|\\{[^}]*\\b${arg}\\b[^}]*\\})[^'"\\n]*from\\s*)(['"])(\\.[^'"]+)\\1`, 'm').exec(src.text);
+  if (!bound) return true; // bound some other way (a parameter, a loop): taken to be a router, as before
+  const base = `${src.file.includes('/') ? src.file.slice(0, src.file.lastIndexOf('/') + 1) : ''}${bound[2]}`;
+  const parts: string[] = [];
+  for (const seg of base.split('/')) {
+    if (seg === '..') parts.pop();
+    else if (seg !== '.' && seg !== '') parts.push(seg);
+  }
+  const target = parts.join('/');
+  const file = app.sources.find((f) => [target, `${target}.js`, `${target}.mjs`, `${target}.cjs`, `${target}/index.js`].includes(f.file));
+  return !file || /\bRouter\s*\(/.test(file.text);
+}
+
 export function removeMountFaults(app: AppSources): Fault[] {
   const out: Fault[] = [];
   for (const src of app.sources) {
@@ -55,7 +77,7 @@ export function removeMountFaults(app: AppSources): Fault[] {
       const end = lineEnd(src.masked, close);
       if (!/^\s*;?\s*$/.test(src.masked.slice(close + 1, end))) continue;
       const args = callArgs(src, open, close);
-      const mount = args.length > 0 && /^[\w$]+(\.[\w$]+)*$/.test(args[args.length - 1]!);
+      const mount = args.length > 0 && /^[\w$]+(\.[\w$]+)*$/.test(args[args.length - 1]!) && isRouterName(app, src, args[args.length - 1]!);
       const [a, z] = wholeLines(src.text, m.index!, end);
       const e = edit(src, a, z, '');
       const shown = src.text.slice(m.index!, close + 1).trim().replace(/\s+/g, ' ');

@@ -86,6 +86,8 @@ export const operationSchema = z.discriminatedUnion('type', [
       names: z.array(text).min(1),
       /** 1-based line of the import statement, when known. */
       line: z.number().int().positive().optional(),
+      /** In a package's `__init__.py`: no workspace module imports these names from the package, so they are not re-exports. */
+      notReexported: z.boolean().optional(),
     }),
   }),
   z.strictObject({

@@ -35,7 +35,8 @@ export const removeUnused: Executor<'remove_unused'> = async (op, ctx) => {
   const lang = languageOf(ctx);
   try {
     if (lang === 'python') {
-      const analysis = await analysePython(ctx.text, { file: ctx.file });
+      // A package's __init__ keeps its imports as re-exports, unless the plan checked that nobody imports them from it.
+      const analysis = await analysePython(ctx.text, op.details.notReexported ? {} : { file: ctx.file });
       return removePythonNames(ctx.text, analysis, op.details.names, op.details.line);
     }
     return removeJsNames(ctx.text, analyseJs(ctx.text, ctx.file), op.details.names, op.details.line);

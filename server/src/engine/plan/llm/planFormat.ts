@@ -63,6 +63,7 @@ export const FIELD_HINTS: Record<string, string> = {
   'sync_lockfile.manager': 'the package manager that owns the lockfile (npm)',
   'remove_unused.names': 'the imported names (as bound in the module) to remove',
   'remove_unused.line': '1-based line of the import statement',
+  'remove_unused.notReexported': 'in a package __init__.py: true when no workspace module imports these names from the package (so they are not re-exports)',
   'add_import.name': 'the name that is not defined',
   'add_import.module': 'the module that provides it (uuid, app.services.pricing, ../text)',
   'add_import.style': '"module": import the module itself (import uuid); "named": import the name from the module; "default": default import',

@@ -106,7 +106,16 @@ export const unusedImportRule: Rule = {
     const used = hits.filter((h) => h.used);
     if (used.length) return no('not_applicable', `\`${used.map((h) => h.bound).join('`, `')}\` from \`${missing.module}\` is used in its scope: the module is needed (a dependency problem)`);
     const kept = hits.filter((h) => h.keep);
-    if (kept.length) return no('unsafe', `the import of \`${missing.module}\` at ${where} is left alone (${kept[0].keep})`);
+    let notReexported = false;
+    const packageNote: string[] = [];
+    if (kept.length && kept.every((h) => h.keep === 'init-module')) {
+      // A package's __init__ may import a name for others to import from the package: only when no
+      // workspace module does is it unused. (It cannot be imported anyway: the module is missing.)
+      const importer = await packageImporter(ctx, frame.file, kept.map((h) => h.bound));
+      if (importer) return no('unsafe', `the import of \`${missing.module}\` at ${where} is left alone: ${importer} imports it from the package`);
+      notReexported = true;
+      packageNote.push(`no workspace module imports \`${kept.map((h) => h.bound).join('`, `')}\` from the package ${frame.file.replace(/\/__init__\.py$/, '')}: not a re-export`);
+    } else if (kept.length) return no('unsafe', `the import of \`${missing.module}\` at ${where} is left alone (${kept[0].keep})`);
     const names = hits.map((h) => h.bound).sort();
     const scope = frame.function && frame.function !== '<module>' ? `function \`${frame.function}\`` : 'the module';
     const lint = lang === 'python' ? `ruff F401 would flag it: \`${names.join('`, `')}\` imported but unused` : `no-unused-vars would flag it: \`${names.join('`, `')}\` is defined but never used`;
@@ -119,15 +128,39 @@ export const unusedImportRule: Rule = {
         {
           type: 'remove_unused',
           file: frame.file,
-          details: { names, line: frame.line },
+          details: { names, line: frame.line, ...(notReexported ? { notReexported } : {}) },
           rationale: `delete the unused import rather than add a dependency nothing needs`,
-          evidence: [lint, `scope scan of ${scope} in ${frame.file}: no use of \`${names.join('`, `')}\``, `raising line ${where}: \`${hits[0].statement.split(/\r?\n/)[0]}\``],
+          evidence: [lint, `scope scan of ${scope} in ${frame.file}: no use of \`${names.join('`, `')}\``, ...packageNote, `raising line ${where}: \`${hits[0].statement.split(/\r?\n/)[0]}\``],
         },
       ],
       evidence: [`${trace.exceptionClass}: ${trace.message}`.slice(0, 300)],
     } satisfies FixPlanInput;
   },
 };
+
+/** A workspace module that imports one of `names` from the package whose `__init__.py` is `init` (`file:line`), if any. */
+async function packageImporter(ctx: PlanningContext, init: string, names: string[]): Promise<string | undefined> {
+  const dir = init.replace(/\/?__init__\.py$/, '');
+  const pkg = dir.split('/').pop() ?? '';
+  for (const f of ctx.files) {
+    if (!f.endsWith('.py') || f === init) continue;
+    const text = await ctx.read(f);
+    if (!text) continue;
+    const inside = dir === '' || f.startsWith(`${dir}/`);
+    for (const name of names) {
+      const patterns = [
+        pkg ? new RegExp(`^[ \\t]*from[ \\t]+[\\w.]*\\b${pkg}[ \\t]+import[ \\t]+(\\([^)]*\\)|[^\\n]*)\\b${name}\\b`, 'm') : undefined,
+        inside ? new RegExp(`^[ \\t]*from[ \\t]+\\.+[ \\t]+import[ \\t]+(\\([^)]*\\)|[^\\n]*)\\b${name}\\b`, 'm') : undefined,
+        pkg ? new RegExp(`\\b${pkg}\\.${name}\\b`) : undefined,
+      ];
+      for (const re of patterns) {
+        const m = re?.exec(text);
+        if (m) return `${f}:${text.slice(0, m.index).split('\n').length}`;
+      }
+    }
+  }
+  return undefined;
+}
 
 function undefinedName(trace: Trace): string | undefined {
   const cls = trace.exceptionClass.split('.').pop();
