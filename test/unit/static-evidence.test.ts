@@ -195,7 +195,7 @@ test("a package's __init__ import of a missing module goes when no workspace mod
   assert.ok(out.ok, JSON.stringify(out));
   const op = out.plans[0]!.operations[0]!;
   assert.deepEqual(op.details, { names: ['ipdb'], line: 1, notReexported: true });
-  assert.ok(op.evidence.some((e) => /no workspace module imports `ipdb` from the package app: not a re-export/.test(e)), op.evidence.join('\n'));
+  assert.ok(op.evidence!.some((e) => /no workspace module imports `ipdb` from the package app: not a re-export/.test(e)), op.evidence!.join('\n'));
   const after = await removeUnused(op as never, await executorContext(dir, 'app/__init__.py'));
   assert.equal(after, 'from .version import VERSION\n');
   // Without the check, the executor leaves a package's imports alone.
