@@ -198,3 +198,29 @@ describe('missing-dependency rule: not a dependency', () => {
     assert.equal(missingModuleOf(undefined), undefined);
   });
 });
+
+test('a loader that fails before any app code runs (python -m flask without Flask): its one line is the trace, the importing file stands in for a frame', async () => {
+  const { startupEvidence } = await import('../../server/src/engine/startup');
+  const { createPathMapper } = await import('../../server/src/engine/traces/pathmap');
+  const { AppStartFailure } = await import('../../server/src/engine/model');
+  const dir = mkdtempSync(path.join(tmpdir(), 'deps-rule-'));
+  temps.push(dir);
+  writeFileSync(path.join(dir, 'requirements.txt'), 'gunicorn==23.0.0\n');
+  writeFileSync(path.join(dir, 'app.py'), 'import os\n\nfrom flask import Flask\n\napp = Flask(__name__)\n');
+  writeFileSync(path.join(dir, 'smoke-repair.yaml'), 'app:\n  baseUrl: http://127.0.0.1:5000\nscenarios: []\n');
+  const lines = [{ time: 1, stream: 'stderr' as const, text: '/usr/local/bin/python3: No module named flask' }];
+  const failure = new AppStartFailure('the app exited', 'fix it', lines, 'exited with code 1', { startedAt: 0, endedAt: 1 });
+  const files = await listWorkspaceFiles(dir);
+  const { violation: v } = startupEvidence(failure, createPathMapper({ workspace: dir, files }), { describe: () => 'docker container app', kind: 'docker' }, dir);
+  assert.equal(v.trace?.exceptionClass, 'ModuleNotFoundError');
+  assert.equal(v.trace?.message, "No module named 'flask'");
+  assert.deepEqual(v.trace?.frames, []);
+  const ctx = await context(dir, { ...report('shop-api'), violations: [v], scenarios: [] }, v);
+  const plan = await missingDependencyRule.plan(ctx);
+  assert.ok(!('reason' in plan), JSON.stringify(plan));
+  const parsed = fixPlanSchema.parse(plan);
+  assert.equal(parsed.operations[0]!.file, 'requirements.txt');
+  assert.equal((parsed.operations[0]!.details as { name: string }).name.toLowerCase(), 'flask');
+  const all = [...parsed.evidence, ...parsed.operations[0]!.evidence, parsed.root_cause];
+  assert.ok(all.some((e) => e.includes('app.py:3')), all.join('\n'));
+});

@@ -92,3 +92,19 @@ test('Python: a name the file calls is not a standard-library module of that nam
   const asModule = await pythonProviders('select', 'app/poll.py', 'def wait(fd):\n    return select.select([fd], [], [], 1)\n', ctxOf(files));
   assert.deepEqual([asModule[0].module, asModule[0].style], ['select', 'module']);
 });
+
+test('CommonJS: `repo` is the one module whose name it abbreviates, which exports one value', async () => {
+  const files = {
+    'src/repository.js': "'use strict';\nclass OrderRepository {}\nmodule.exports = new OrderRepository();\n",
+    'src/routes/orders.js': "'use strict';\nconst router = require('express').Router();\nrouter.get('/', async (req, res) => res.json(await repo.list()));\nmodule.exports = router;\n",
+  };
+  const [best] = await jsProviders('repo', 'src/routes/orders.js', files['src/routes/orders.js'], ctxOf(files));
+  assert.deepEqual([best.module, best.style, best.file], ['../repository', 'default', 'src/repository.js']);
+  // Two modules it could abbreviate: no guess.
+  const two = { ...files, 'src/reports.js': 'module.exports = {};\n' };
+  const none = await jsProviders('rep', 'src/routes/orders.js', files['src/routes/orders.js'], ctxOf(two));
+  assert.equal(none.filter((c) => c.origin === 'workspace').length, 0);
+  // A module that exports several names is no single value to bind.
+  const named = await jsProviders('repo', 'src/routes/orders.js', files['src/routes/orders.js'], ctxOf({ ...files, 'src/repository.js': 'exports.list = () => [];\n' }));
+  assert.equal(named.filter((c) => c.origin === 'workspace').length, 0);
+});

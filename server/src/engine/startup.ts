@@ -69,10 +69,26 @@ export interface StartupEvidence {
   violation: Violation;
 }
 
+/**
+ * A start that failed before any code of the app ran prints no trace, only the loader's one line:
+ * `python -m flask` without Flask says `/usr/local/bin/python3: No module named flask`. That line is
+ * the trace (no frames): the module that is missing.
+ */
+function loaderMessage(lines: readonly LogLine[]): Trace | undefined {
+  for (const l of lines.slice(-20).reverse()) {
+    const m = /(?:^|[\s:])No module named '?([A-Za-z_][\w.]*)'?\s*$/.exec(l.text.trim());
+    if (m) {
+      const message = `No module named '${m[1]}'`;
+      return { language: 'python', exceptionClass: 'ModuleNotFoundError', message, frames: [], causes: [], text: l.text.trim() };
+    }
+  }
+  return undefined;
+}
+
 /** The "app starts" result and violation for a failed start, with the last trace of its output. */
 export function startupEvidence(failure: AppStartFailure, mapper: PathMapper, runtime: Pick<Runtime, 'describe' | 'kind'>, workspace: string): StartupEvidence {
   const runtimeName = runtime.describe();
-  const raw: Trace | undefined = ownTrace(extractTracesFromLines(failure.lines).map((f) => f.trace));
+  const raw: Trace | undefined = ownTrace(extractTracesFromLines(failure.lines).map((f) => f.trace)) ?? loaderMessage(failure.lines);
   const trace = raw ? mapTrace(raw, mapper) : undefined;
   const logText = tail(failure.lines);
   const c: Classification = trace

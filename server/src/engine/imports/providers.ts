@@ -303,6 +303,22 @@ export async function jsProviders(name: string, file: string, text: string, ctx:
     const module = relativeSpecifier(file, f, syntax, withExtension);
     out.push({ module, style: syntax === 'esm' && !/\bexport\s+default\b/.test(body) ? 'module' : 'default', origin: 'workspace', preference: 2.5, file: f, why: `${f} is the module named \`${name}\`` });
   }
+  // A module whose name the identifier abbreviates (`repo` for repository.js, `ctrl` no: a prefix
+  // of three letters or more), when exactly one module is named so and it exports one value.
+  if (name.length >= 3 && !out.some((c) => c.origin === 'workspace')) {
+    const named = candidates.filter((f) => {
+      const base = posix.basename(f).replace(/\.[^.]+$/, '');
+      return base !== name && base.toLowerCase().startsWith(name.toLowerCase());
+    });
+    if (named.length === 1) {
+      const f = named[0]!;
+      const body = await ctx.read(f);
+      if (body && body.length <= MAX_FILE_BYTES && (/^[ \t]*module\.exports\s*=/m.test(body) || /\bexport\s+default\b/.test(body))) {
+        const module = relativeSpecifier(file, f, syntax, withExtension);
+        out.push({ module, style: 'default', origin: 'workspace', preference: 2.8, file: f, why: `${f} is the one module whose name \`${name}\` abbreviates, and it exports one value` });
+      }
+    }
+  }
   out.push(...(await siblingImports(name, file, text, ctx)));
   return sortCandidates(dedupe(out), file);
 }

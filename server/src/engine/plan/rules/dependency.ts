@@ -89,6 +89,23 @@ function failingFrame(ctx: PlanningContext): Frame | { file: string; line: numbe
   return undefined;
 }
 
+/**
+ * A loader that fails before any of the app's code runs (`python -m flask` without Flask) gives no
+ * frame: the workspace file that imports the module stands in for it (the first, by path), so the
+ * manifest that governs the app's code is the one to change.
+ */
+async function importingFile(ctx: PlanningContext, ecosystem: 'python' | 'node', module: string): Promise<{ file: string; line: number } | undefined> {
+  const top = module.split(/[./]/)[0]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const re = ecosystem === 'python' ? new RegExp(`^[ \\t]*(?:import[ \\t]+${top}\\b|from[ \\t]+${top}(?:\\.[\\w.]+)?[ \\t]+import\\b)`, 'm') : new RegExp(`(?:require\\(|from[ \\t]+|import\\()[ \\t]*['"]${top}(?:/[^'"]*)?['"]`);
+  const ext = ecosystem === 'python' ? /\.py$/ : /\.[cm]?[jt]sx?$/;
+  for (const f of [...ctx.files].filter((x) => ext.test(x) && !/(^|\/)(tests?|__tests__)\//.test(x)).sort()) {
+    const text = await ctx.read(f);
+    const m = text === undefined ? null : re.exec(text);
+    if (m) return { file: f, line: text!.slice(0, m.index).split('\n').length };
+  }
+  return undefined;
+}
+
 /** A Python module provided by the workspace: `a.b` as `a/b.py`, `a/b/__init__.py`, or a top-level `a` package or module anywhere. */
 function pythonWorkspaceModule(files: string[], module: string): string | undefined {
   const parts = module.split('.');
@@ -127,7 +144,7 @@ export const missingDependencyRule: Rule = {
     const missing = missingModuleOf(ctx.violation.trace);
     if (!missing) return noPlan('not_applicable', 'the trace reports no missing module');
     const { ecosystem, module } = missing;
-    const frame = failingFrame(ctx);
+    const frame = failingFrame(ctx) ?? (ctx.violation.trace?.frames.length === 0 ? await importingFile(ctx, ecosystem, module) : undefined);
     const where = frame ? `${frame.file}:${frame.line}` : 'the app';
 
     // 1. Never a package: the standard library, builtins, paths.
