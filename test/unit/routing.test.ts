@@ -618,3 +618,13 @@ test('a router included anew without the guards its siblings are included with g
   const parts = planScore({ ...fixPlanSchema.parse(plan), id: 'p', violationId: 'v', planner: 'rules' } as never);
   assert.ok(parts.some((p) => p.points === 25 && /without the guards its siblings have/.test(p.reason)), JSON.stringify(parts));
 });
+
+test("a router whose routes are '/' and '/:name' is mounted below the word the request names, not at '/' with the word as a parameter", async () => {
+  const dir = await workspaceOf({
+    'app.js': "var express = require('express');\nvar bookmarksRouter = require('./routes/bookmarks');\nvar tagsRouter = require('./routes/tags');\n\nvar app = express();\napp.use('/bookmarks', bookmarksRouter);\n\nmodule.exports = app;\n",
+    'routes/bookmarks.js': "var express = require('express');\nvar router = express.Router();\nrouter.get('/', function (req, res) { res.json([]); });\nmodule.exports = router;\n",
+    'routes/tags.js': "var express = require('express');\nvar router = express.Router();\nrouter.get('/', function (req, res) { res.json({}); });\nrouter.get('/:name', function (req, res) { res.json({ tag: req.params.name }); });\nmodule.exports = router;\n",
+  });
+  const plan = await planOf(routerNotIncludedRule, dir, { scenario: 'tag counts', method: 'GET', path: '/tags', expectedStatus: 200, actualStatus: 404 });
+  assert.deepEqual(plan.operations[0]!.details, { framework: 'express', module: './routes/tags', router: 'default', mountPath: '/tags' });
+});

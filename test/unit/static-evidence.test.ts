@@ -117,6 +117,17 @@ test('a name that is a module of the workspace package is imported the way its s
   const out = await rulesPlanner(RULES).plan(await planningContext(dir, violation({ scenario: 'app starts', method: 'START', path: '', expectedStatus: 0, actualStatus: 0, trace })));
   assert.ok(out.ok, JSON.stringify(out));
   assert.deepEqual(out.plans[0]!.operations[0]!.details, { name: 'db', module: '.', style: 'named' });
+
+  // `notes.bp` is read, and notes/notes.py defines `bp`: the module, though notebooks.py defines a function `notes`.
+  const blueprints = await workspaceOf({
+    'notes/__init__.py': 'from flask import Flask\n\n\ndef create_app():\n    app = Flask(__name__)\n    from . import notebooks\n\n    app.register_blueprint(notebooks.bp)\n    app.register_blueprint(notes.bp, url_prefix="/api/notes")\n    return app\n',
+    'notes/notes.py': 'from flask import Blueprint\n\nbp = Blueprint("notes", __name__)\n',
+    'notes/notebooks.py': 'from flask import Blueprint\n\nbp = Blueprint("notebooks", __name__)\n\n\n@bp.get("/<int:nid>/notes")\ndef notes(nid):\n    return []\n',
+  });
+  const t2 = { ...trace, message: "name 'notes' is not defined", frames: [{ ...trace.frames[0]!, line: 9 }] };
+  const b = await rulesPlanner(RULES).plan(await planningContext(blueprints, violation({ scenario: 'app starts', method: 'START', path: '', expectedStatus: 0, actualStatus: 0, trace: t2 })));
+  assert.ok(b.ok, JSON.stringify(b));
+  assert.deepEqual(b.plans[0]!.operations[0]!.details, { name: 'notes', module: '.', style: 'named' });
 });
 
 test('undefined names in JavaScript: no-undef against Node globals, reads inside functions only', async () => {

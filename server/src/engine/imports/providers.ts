@@ -138,7 +138,7 @@ export async function pythonProviders(name: string, file: string, text: string, 
     }
     out.push({ module, style: 'named', origin: 'workspace', preference: 2, file: f, why: `${f} defines \`${name}\` at top level` });
   }
-  out.push(...pythonSubmodules(name, file, pyFiles, all, relativeStyle, importerPackage));
+  out.push(...(await pythonSubmodules(name, file, text, pyFiles, all, relativeStyle, importerPackage, ctx)));
   out.push(...(await siblingImports(name, file, text, ctx)));
   return sortCandidates(dedupe(out), file);
 }
@@ -148,16 +148,21 @@ export async function pythonProviders(name: string, file: string, text: string, 
  * package as the file imports its siblings (`from . import db`, `from notes import db`), or by
  * itself at the top (`import db`). Nearest package first, as sorting by closeness does.
  */
-function pythonSubmodules(name: string, file: string, pyFiles: string[], all: Set<string>, relativeStyle: boolean, importerPackage: string[]): ImportCandidate[] {
+async function pythonSubmodules(name: string, file: string, text: string, pyFiles: string[], all: Set<string>, relativeStyle: boolean, importerPackage: string[], ctx: ProviderContext): Promise<ImportCandidate[]> {
   const out: ImportCandidate[] = [];
+  const attributes = new Set([...text.matchAll(new RegExp(`(?<![\\w.])${name}\\.([A-Za-z_]\\w*)`, 'g'))].map((m) => m[1]!));
   for (const f of pyFiles) {
     if (f !== `${name}.py` && !f.endsWith(`/${name}.py`) && f !== `${name}/__init__.py` && !f.endsWith(`/${name}/__init__.py`)) continue;
     const target = pythonModuleOf(f, all);
     if (target[target.length - 1] !== name) continue;
     const parent = target.slice(0, -1);
-    const why = `${f} is the module \`${name}\``;
+    // The file reads `notes.bp` and the module defines `bp`: the module it is, before any other definition of the name.
+    const body = attributes.size > 0 ? await ctx.read(f) : undefined;
+    const read = body ? [...attributes].find((a) => new RegExp(`^(?:async[ \\t]+def|def|class)[ \\t]+${a}\\b|^${a}[ \\t]*(?::[^=\\n]*)?=(?!=)`, 'm').test(body)) : undefined;
+    const preference = read ? 1.6 : 2.5;
+    const why = read ? `${f} is the module \`${name}\` and defines \`${read}\`, which ${file} reads as \`${name}.${read}\`` : `${f} is the module \`${name}\``;
     if (parent.length === 0) {
-      out.push({ module: name, style: 'module', origin: 'workspace', preference: 2.5, file: f, why });
+      out.push({ module: name, style: 'module', origin: 'workspace', preference, file: f, why });
       continue;
     }
     let module = parent.join('.');
@@ -166,7 +171,7 @@ function pythonSubmodules(name: string, file: string, pyFiles: string[], all: Se
       while (k < importerPackage.length && k < parent.length && importerPackage[k] === parent[k]) k++;
       module = '.'.repeat(importerPackage.length - k + 1) + parent.slice(k).join('.');
     }
-    out.push({ module, style: 'named', origin: 'workspace', preference: 2.5, file: f, why });
+    out.push({ module, style: 'named', origin: 'workspace', preference, file: f, why });
   }
   return out;
 }

@@ -202,6 +202,9 @@ export const routerNotIncludedRule: Rule = {
       const mountLength = tgt.length - own.length;
       if (matchSegments(own, tgt.slice(mountLength)) === undefined) continue;
       let score = own.length === tgt.length ? 100 : 10 + own.length;
+      // A word of the API (`/tags`) taken by a route parameter (`/:name`) is a weak match: the
+      // router more likely hangs below that word.
+      score -= 45 * own.filter((s, i) => s === '{}' && shape.kinds[mountLength + i] === 'literal').length;
       if (mountLength > 0) {
         const mount = tgt.slice(0, mountLength);
         const last = [...mount].reverse().find((s) => s !== '{}');
