@@ -468,6 +468,10 @@ test('route path: a route another passing scenario uses is never moved; one shar
   const op = shared.operations[0]!;
   assert.ok(op.evidence.some((e) => e.startsWith(`${SHARED_ROUTE_MARKER} "/users/:userId" also declares GET`)), op.evidence.join('\n'));
   assert.ok(shared.confidence <= 0.5);
+  // GET on the same path fails too: moving it is what the run asks for, no mark.
+  const both = await planOf(routePathRule, EXPRESS, put, {}, { scenarios: [{ name: 'get user', method: 'GET', path: '/api/user/{id}', ok: false }] });
+  assert.ok(!both.operations[0]!.evidence.some((e) => e.startsWith(SHARED_ROUTE_MARKER)), both.operations[0]!.evidence.join('\n'));
+  assert.ok(both.operations[0]!.evidence.some((e) => /GET \/api\/user\/\{id\} fails the same way \("get user"\)/.test(e)));
   const broken = await refusalOf(routePathRule, EXPRESS, put, {}, { scenarios: [{ name: 'get user', method: 'GET', path: '/api/users/{user_id}' }] });
   assert.equal(broken.code, 'unsafe');
   assert.match(broken.reason, /would break GET \/api\/users\/\{user_id\} \("get user"\)/);
@@ -627,4 +631,18 @@ test("a router whose routes are '/' and '/:name' is mounted below the word the r
   });
   const plan = await planOf(routerNotIncludedRule, dir, { scenario: 'tag counts', method: 'GET', path: '/tags', expectedStatus: 200, actualStatus: 404 });
   assert.deepEqual(plan.operations[0]!.details, { framework: 'express', module: './routes/tags', router: 'default', mountPath: '/tags' });
+});
+
+test('a router that only mounts other routers (routes/v1/index.js) is the one mounted when the app lost it', async () => {
+  const dir = await workspaceOf({
+    'src/app.js': "const express = require('express');\nconst routes = require('./routes/v1');\n\nconst app = express();\napp.use(express.json());\n\nmodule.exports = app;\n",
+    'src/routes/v1/index.js': "const express = require('express');\nconst userRoute = require('./user.route');\nconst healthRoute = require('./health.route');\n\nconst router = express.Router();\n\nconst defaultRoutes = [{ path: '/users', route: userRoute }];\n\nrouter.use('/health', healthRoute);\ndefaultRoutes.forEach((route) => {\n  router.use(route.path, route.route);\n});\n\nmodule.exports = router;\n",
+    'src/routes/v1/user.route.js': "const express = require('express');\n\nconst router = express.Router();\nrouter.route('/:userId').get((req, res) => res.json({}));\nmodule.exports = router;\n",
+    'src/routes/v1/health.route.js': "const express = require('express');\n\nconst router = express.Router();\nrouter.get('/', (req, res) => res.json({ ok: true }));\nmodule.exports = router;\n",
+  });
+  const plan = await planOf(routerNotIncludedRule, dir, { scenario: 'get user', method: 'GET', path: '/v1/users/{user_id}', expectedStatus: 200, actualStatus: 404 });
+  assert.deepEqual(plan.operations[0]!.details, { framework: 'express', module: './routes/v1', router: 'default', mountPath: '/v1' });
+  assert.match(plan.root_cause, /src\/routes\/v1\/index\.js defines an Express router `router` \(line 5\) with 2 routes/);
+  const r = await applied(dir, plan);
+  assert.match(r.after, /app\.use\('\/v1', routes\);/);
 });

@@ -45,6 +45,12 @@ export interface ResolvedRoute {
   unservedApps: string[];
   /** For each of `fullPaths`: the mount paths and prefixes above the route's own path, outermost first. */
   chains: Array<{ full: string; parts: PathPart[] }>;
+  /**
+   * When the route hangs on a router that is mounted on other routers only, none of them on an app:
+   * the topmost such routers and the route's path below each (their own prefix included). Mounting
+   * one of them is what makes the route answer.
+   */
+  roots: Array<{ router: RouterDefinition; path: string }>;
 }
 
 /** A mount path or router prefix written in the code, that part of a route's full path comes from. */
@@ -362,6 +368,20 @@ export function resolveIn(ws: RouteWorkspace, served?: Set<AppDefinition>): Reso
     return out;
   };
 
+  // Routers mounted on routers only: the topmost router of each chain, and the path below it.
+  const rootsOf = (router: RouterDefinition, below: string, depth: number, seen: Set<RouterDefinition>): Array<{ router: RouterDefinition; path: string }> => {
+    const incs = (inclusionsByRouter.get(router) ?? []).filter(({ mod, inc }) => ws.resolveName(mod, inc.owner).some((o) => o.kind === 'router' || o.kind === 'app'));
+    if (incs.length === 0 || depth > 8 || seen.has(router)) return depth === 0 ? [] : [{ router, path: joinPaths(routerPrefix(ws, router) ?? '', below) }];
+    const out: Array<{ router: RouterDefinition; path: string }> = [];
+    for (const { mod, inc } of incs) {
+      if (inc.mountExpression !== undefined) continue;
+      for (const owner of ws.resolveName(mod, inc.owner)) {
+        if (owner.kind !== 'router' || owner.router === router) continue;
+        out.push(...rootsOf(owner.router, joinPaths(inc.mountPath, joinPaths(routerPrefix(ws, router) ?? '', below)), depth + 1, new Set([...seen, router])));
+      }
+    }
+    return out;
+  };
   const isServed = (app: AppDefinition) => !served || served.has(app);
   const out: ResolvedRoute[] = [];
   for (const mod of ws.modules) {
@@ -374,7 +394,7 @@ export function resolveIn(ws: RouteWorkspace, served?: Set<AppDefinition>): Reso
       const alternatives = routeAlternatives(site.literal || '/', site.framework);
       if (owner.kind === 'app') {
         const ok = isServed(owner.app);
-        out.push({ site, app: owner.app, mounted: ok, fullPaths: ok ? alternatives : [], tails: [], ownPath: alternatives[0]!, dynamicMounts: [], unservedApps: ok ? [] : [`${owner.app.file}:${owner.app.line}`], chains: ok ? alternatives.map((full) => ({ full, parts: [] })) : [] });
+        out.push({ site, app: owner.app, mounted: ok, fullPaths: ok ? alternatives : [], tails: [], ownPath: alternatives[0]!, dynamicMounts: [], unservedApps: ok ? [] : [`${owner.app.file}:${owner.app.line}`], chains: ok ? alternatives.map((full) => ({ full, parts: [] })) : [], roots: [] });
         continue;
       }
       if (owner.kind !== 'router') continue;
@@ -406,6 +426,7 @@ export function resolveIn(ws: RouteWorkspace, served?: Set<AppDefinition>): Reso
         dynamicMounts: [...new Set([...servedMounts.flatMap((m) => m.dynamic), ...(prefix === undefined ? [`${router.file}:${router.line}`] : [])])],
         unservedApps: [...new Set(mounts.filter((m) => !isServed(m.app)).map((m) => `${m.app.file}:${m.app.line}`))],
         chains,
+        roots: mounts.length === 0 ? alternatives.flatMap((a) => rootsOf(router, a, 0, new Set())) : [],
       });
     }
   }

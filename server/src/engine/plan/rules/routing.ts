@@ -24,6 +24,7 @@ import {
   type ModuleFacts,
   type PathPart,
   type ResolvedRoute,
+  type RouterDefinition,
   type RouteSite,
   type RouteTable,
 } from '../../routes';
@@ -193,39 +194,43 @@ export const routerNotIncludedRule: Rule = {
     }
     const shape = requestShape(v.path, await documentedPath(ctx, method, v.path));
     const tgt = shape.raw.map((s, i) => (shape.kinds[i] === 'param' ? '{}' : s));
-    type Candidate = { route: ResolvedRoute; mountLength: number; score: number };
+    type Candidate = { route: ResolvedRoute; router: RouterDefinition; mountLength: number; score: number };
     const candidates: Candidate[] = [];
     for (const r of table.routes) {
       if (r.mounted || !r.router || !methodMatches(r.site, method)) continue;
-      const own = segmentsOf(r.ownPath);
-      if (own.length > tgt.length || own.includes('*')) continue;
-      const mountLength = tgt.length - own.length;
-      if (matchSegments(own, tgt.slice(mountLength)) === undefined) continue;
-      let score = own.length === tgt.length ? 100 : 10 + own.length;
-      // A word of the API (`/tags`) taken by a route parameter (`/:name`) is a weak match: the
-      // router more likely hangs below that word.
-      score -= 45 * own.filter((s, i) => s === '{}' && shape.kinds[mountLength + i] === 'literal').length;
-      if (mountLength > 0) {
-        const mount = tgt.slice(0, mountLength);
-        const last = [...mount].reverse().find((s) => s !== '{}');
-        if (last && resourceNamesOf(r.site.file, r.router.name).some((n) => sameResourceWord(n, last))) score += 50;
-        else if (r.router.framework !== 'express' || own.length === 0) score -= 5;
+      // A router mounted on routers that no app mounts: the topmost of them is the one to mount.
+      const ways = r.roots.length > 0 ? r.roots.map((x) => ({ router: x.router, path: x.path })) : [{ router: r.router, path: r.ownPath }];
+      for (const way of ways) {
+        const own = segmentsOf(way.path);
+        if (own.length > tgt.length || own.includes('*')) continue;
+        const mountLength = tgt.length - own.length;
+        if (matchSegments(own, tgt.slice(mountLength)) === undefined) continue;
+        let score = own.length === tgt.length ? 100 : 10 + own.length;
+        // A word of the API (`/tags`) taken by a route parameter (`/:name`) is a weak match: the
+        // router more likely hangs below that word.
+        score -= 45 * own.filter((s, i) => s === '{}' && shape.kinds[mountLength + i] === 'literal').length;
+        if (mountLength > 0) {
+          const mount = tgt.slice(0, mountLength);
+          const last = [...mount].reverse().find((s) => s !== '{}');
+          if (last && resourceNamesOf(way.router.file, way.router.name).some((n) => sameResourceWord(n, last))) score += 50;
+          else if (way.router.framework !== 'express' || own.length === 0) score -= 5;
+        }
+        candidates.push({ route: r, router: way.router, mountLength, score });
       }
-      candidates.push({ route: r, mountLength, score });
     }
     if (candidates.length === 0) {
       return noPlan('not_applicable', `no router in the workspace declares ${method} ${v.path} without being included`);
     }
-    candidates.sort((a, b) => b.score - a.score || a.route.site.file.localeCompare(b.route.site.file));
+    candidates.sort((a, b) => b.score - a.score || a.router.file.localeCompare(b.router.file) || a.route.site.file.localeCompare(b.route.site.file));
     const best = candidates[0]!;
-    const rival = candidates.find((c) => c.route.router !== best.route.router && c.score === best.score);
+    const rival = candidates.find((c) => c.router !== best.router && c.score === best.score);
     if (rival) {
-      return noPlan('insufficient_evidence', `two routers could serve ${method} ${v.path}: ${best.route.site.file} and ${rival.route.site.file}`);
+      return noPlan('insufficient_evidence', `two routers could serve ${method} ${v.path}: ${best.router.file} and ${rival.router.file}`);
     }
-    if (best.score < 50 && candidates.filter((c) => c.route.router !== best.route.router).length > 0) {
-      return noPlan('insufficient_evidence', `${best.route.site.file} declares a matching route but nothing ties its mount path to ${v.path}`);
+    if (best.score < 50 && candidates.filter((c) => c.router !== best.router).length > 0) {
+      return noPlan('insufficient_evidence', `${best.router.file} declares a matching route but nothing ties its mount path to ${v.path}`);
     }
-    const router = best.route.router!;
+    const router = best.router;
     // The mount path comes from the template: a variable becomes a parameter, never the value a request used.
     const mountValues = shape.raw.slice(0, best.mountLength).filter((_, i) => shape.kinds[i] === 'value');
     if (mountValues.length > 0) {
@@ -236,8 +241,10 @@ export const routerNotIncludedRule: Rule = {
     const express = router.framework === 'express';
     const mountSegs = shape.raw.slice(0, best.mountLength).map((s, i) => (shape.kinds[i] === 'param' ? parameterSegment(shape.names[i] ?? 'id', router.framework) : s));
     const mountPath = mountSegs.length > 0 ? `/${mountSegs.join('/')}` : undefined;
-    const module = express ? jsSpecifier(app.module.file, router.file) : pythonModuleFor(router.file, app.module, table.files);
-    const routeCount = table.routes.filter((r) => r.router === router).length;
+    // CommonJS names a folder's index.js by the folder (`./routes/v1`); ES modules need the file.
+    const appEsm = /^[ \t]*(import[ \t]+[\w{*'"]|export[ \t]+)/m.test(table.texts.get(app.module.file) ?? '');
+    const module = express ? (appEsm ? jsSpecifier(app.module.file, router.file) : jsSpecifier(app.module.file, router.file).replace(/(?<=.)\/index$/, '')) : pythonModuleFor(router.file, app.module, table.files);
+    const routeCount = table.routes.filter((r) => r.router === router || r.roots.some((x) => x.router === router)).length;
     let confidence = best.score >= 100 ? 0.9 : best.score >= 50 ? 0.85 : 0.6;
     const notes: string[] = [];
     if (express && mountSegs.some((s) => s.startsWith(':')) && !router.mergeParams) {
@@ -260,7 +267,9 @@ export const routerNotIncludedRule: Rule = {
           details: { framework: router.framework, module, router: express ? router.exportName : router.name, ...(mountPath ? { mountPath } : {}) },
           rationale: express ? `mount ${module} at ${mountPath ?? '/'} in ${app.module.file}` : `import ${module} and include its \`${router.name}\` in ${app.module.file}`,
           evidence: [
-            `${router.file}:${best.route.site.line}: ${method} ${best.route.site.literal || '""'} declared on \`${router.name}\``,
+            best.router === best.route.router
+              ? `${router.file}:${best.route.site.line}: ${method} ${best.route.site.literal || '""'} declared on \`${router.name}\``
+              : `${best.route.site.file}:${best.route.site.line}: ${method} ${best.route.site.literal || '""'} declared on a router that \`${router.name}\` (${router.file}:${router.line}) mounts`,
             `${app.module.file}:${app.app.line}: the app includes ${app.module.inclusions.length} other router${app.module.inclusions.length === 1 ? '' : 's'}, not this one`,
             ...notes,
           ],
@@ -723,11 +732,15 @@ export const routePathRule: Rule = {
     const clash = table.routes.find((r) => r.site !== site && r.mounted && methodMatches(r.site, method) && r.fullPaths.includes(newFull));
     if (clash) return noPlan('unsafe', `${clash.site.file}:${clash.site.line} already declares ${method} ${newFull}`);
     const sharedWith = table.routes.filter((r) => r.site.file === site.file && r.site.literalStart === site.literalStart && r.site.method !== site.method).map((r) => r.site.method);
-    const shared = sharedWith.length > 0 ? [`${SHARED_ROUTE_MARKER} "${site.literal}" also declares ${[...new Set(sharedWith)].join(', ')} at ${site.file}:${site.line}; they move with it`] : [];
+    // The other methods move with the literal: harmless when the run shows each of them failing on the same path.
+    const failingSame = (m: string) => ctx.report.scenarios.find((s) => !s.ok && !s.skipped && s.method.toUpperCase() === m && s.path === v.path);
+    const unshown = [...new Set(sharedWith)].filter((m) => !failingSame(m));
+    const shown = [...new Set(sharedWith)].filter((m) => failingSame(m)).map((m) => `${m} ${v.path} fails the same way ("${failingSame(m)!.name}"): it moves to where it is requested too`);
+    const shared = unshown.length > 0 ? [`${SHARED_ROUTE_MARKER} "${site.literal}" also declares ${unshown.join(', ')} at ${site.file}:${site.line}; they move with it`] : shown;
     return {
       root_cause: `${method} ${v.path} is requested, but ${site.file}:${site.line} declares it as "${site.literal}" (${best.edit.kind}), so the request answers ${v.actualStatus}`,
       category: 'ROUTE',
-      confidence: shared.length > 0 ? 0.5 : best.edit.kind === 'typo' ? 0.75 : 0.6,
+      confidence: unshown.length > 0 ? 0.5 : best.edit.kind === 'typo' ? 0.75 : 0.6,
       files: [site.file],
       operations: [
         {
