@@ -478,6 +478,7 @@ function jsFunctions(src: SourceFile): FunctionRange[] {
     if (callOpen >= 0 && t[callOpen] === '(') {
       const c = /([\w$]+(?:\s*\.\s*[\w$]+)*|\))\s*\.\s*([\w$]+)\s*$/.exec(t.slice(Math.max(0, callOpen - 120), callOpen));
       if (c) callee = `${c[1] === ')' ? '…' : c[1]!.replace(/\s+/g, '')}.${c[2]}`;
+      else callee = /(?<![\w$.])([A-Za-z_$][\w$]*)\s*$/.exec(t.slice(Math.max(0, callOpen - 60), callOpen))?.[1];
     }
     const route = callee ? routeArg(src, callOpen) : undefined;
     if (!name) {
@@ -511,6 +512,7 @@ function jsFunctions(src: SourceFile): FunctionRange[] {
     if (callOpen >= 0 && t[callOpen] === '(') {
       const c = /([\w$]+(?:\s*\.\s*[\w$]+)*|\))\s*\.\s*([\w$]+)\s*$/.exec(t.slice(Math.max(0, callOpen - 120), callOpen));
       if (c) callee = `${c[1] === ')' ? '…' : c[1]!.replace(/\s+/g, '')}.${c[2]}`;
+      else callee = /(?<![\w$.])([A-Za-z_$][\w$]*)\s*$/.exec(t.slice(Math.max(0, callOpen - 60), callOpen))?.[1];
     }
     const isAsync = /^async\b/.test(t.slice(headerStart, headerStart + 6));
     const route = callee ? routeArg(src, callOpen) : undefined;
@@ -534,7 +536,10 @@ export function handlers(src: SourceFile): FunctionRange[] {
   return functionRanges(src).filter((f) =>
     src.lang === 'python'
       ? f.decorators.some((d) => new RegExp(`^@[\\w.]+\\.(${ROUTE_METHODS.join('|')})\\s*\\(`).test(d))
-      : f.callee !== undefined && new RegExp(`\\.(${ROUTE_METHODS.filter((m) => m !== 'route' && m !== 'api_route').join('|')})$`).test(f.callee),
+      : f.callee !== undefined &&
+        (new RegExp(`\\.(${ROUTE_METHODS.filter((m) => m !== 'route' && m !== 'api_route').join('|')})$`).test(f.callee) ||
+          // A controller wrapped by a helper: `const getUser = catchAsync(async (req, res) => {...})`.
+          (/^[A-Za-z_$][\w$]*$/.test(f.callee) && /^\s*(?:async\s+)?(?:function\s*\w*\s*)?\(\s*req\s*,\s*res\b/.test(src.text.slice(f.headerStart, f.bodyStart)))),
   );
 }
 

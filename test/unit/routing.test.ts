@@ -646,3 +646,20 @@ test('a router that only mounts other routers (routes/v1/index.js) is the one mo
   const r = await applied(dir, plan);
   assert.match(r.after, /app\.use\('\/v1', routes\);/);
 });
+
+test('status code: an Express controller wrapped by catchAsync, re-exported by an index, answering with a named status constant', async () => {
+  const dir = await workspaceOf({
+    'src/app.js': "const express = require('express');\nconst teamRoute = require('./routes/team.route');\n\nconst app = express();\napp.use(express.json());\napp.use('/teams', teamRoute);\nmodule.exports = app;\n",
+    'src/routes/team.route.js': "const express = require('express');\nconst { teamController } = require('../controllers');\n\nconst router = express.Router();\nrouter.post('/', teamController.createTeam);\nmodule.exports = router;\n",
+    'src/controllers/index.js': "module.exports.teamController = require('./team.controller');\n",
+    'src/controllers/team.controller.js': "const httpStatus = require('../utils/httpStatus');\nconst catchAsync = require('../utils/catchAsync');\n\nconst createTeam = catchAsync(async (req, res) => {\n  if (!req.body.name) {\n    res.status(httpStatus.BAD_REQUEST).send({ message: 'name required' });\n    return;\n  }\n  res.status(httpStatus.OK).send({ id: 1 });\n});\n\nmodule.exports = { createTeam };\n",
+    'src/utils/httpStatus.js': 'module.exports = { OK: 200, CREATED: 201, BAD_REQUEST: 400 };\n',
+    'src/utils/catchAsync.js': 'module.exports = (fn) => (req, res, next) => Promise.resolve(fn(req, res, next)).catch(next);\n',
+  });
+  const plan = await planOf(statusCodeRule, dir, { scenario: 'create team', method: 'POST', path: '/teams', expectedStatus: 201, actualStatus: 200 });
+  assert.equal(plan.operations[0]!.file, 'src/controllers/team.controller.js');
+  assert.equal((plan.operations[0]!.details as { line?: number }).line, 9);
+  assert.match(plan.operations[0]!.rationale, /res\.status\(httpStatus\.CREATED\)/);
+  const r = await applied(dir, plan);
+  assert.equal(r.after, r.before.replace('res.status(httpStatus.OK)', 'res.status(httpStatus.CREATED)'));
+});

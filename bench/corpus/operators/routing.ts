@@ -144,6 +144,11 @@ export function statusCodeFaults(app: AppSources): Fault[] {
       if (!nonDefaultSuccess(m[1]!)) continue;
       add(src, 'res.status', edit(src, m.index!, m.index! + m[0].length, ''), `\`${m[0]}\` removed (200)`);
     }
+    // res.status(httpStatus.CREATED) → res.status(httpStatus.OK): a status constant module.
+    for (const m of t.matchAll(/\.\s*status\s*\(\s*([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\.(CREATED|ACCEPTED|NO_CONTENT)\s*\)(?=\s*\.)/g)) {
+      const at = m.index! + m[0].lastIndexOf(m[2]!);
+      add(src, 'res.status-constant', edit(src, at, at + m[2]!.length, 'OK'), `\`${m[1]}.${m[2]}\` → \`${m[1]}.OK\``);
+    }
     for (const m of t.matchAll(/\.\s*sendStatus\s*\(\s*(\d{3})\s*\)/g)) {
       if (!nonDefaultSuccess(m[1]!)) continue;
       const at = m.index! + m[0].indexOf(m[1]!);

@@ -174,16 +174,30 @@ export interface Send {
   status: number;
   explicit: boolean;
   kind: string;
+  /** The status as a named constant (`httpStatus.CREATED`, `StatusCodes.CREATED`), when so written. */
+  constant?: string;
+}
+
+/** Success statuses by the names status-constant modules give them (http-status, http-status-codes, Node's own lists). */
+export const SUCCESS_STATUS_NAMES: Readonly<Record<string, number>> = { OK: 200, CREATED: 201, ACCEPTED: 202, NON_AUTHORITATIVE_INFORMATION: 203, NO_CONTENT: 204, RESET_CONTENT: 205, PARTIAL_CONTENT: 206 };
+
+/** A `res.status(...)` argument: three digits, or a member named like a status constant (`httpStatus.CREATED`, `StatusCodes.BAD_REQUEST`). */
+export const EXPRESS_STATUS_ARG = `(\\d{3}|[A-Za-z_$][\\w$]*(?:\\s*\\.\\s*[A-Za-z_$][\\w$]*)*\\s*\\.\\s*[A-Z][A-Z0-9_]+)`;
+
+/** The number a status argument stands for; 0 for a constant that names no success status (an error's, read as not a success). */
+export function statusOfArgument(arg: string): number {
+  return /^\d{3}$/.test(arg) ? Number(arg) : (SUCCESS_STATUS_NAMES[/([A-Z0-9_]+)$/.exec(arg)![1]!] ?? 0);
 }
 
 /** The sends of an Express handler with the status each gives; `otherWay` when the status is set apart from a send. */
 export function expressSends(body: string): { sends: Send[]; otherWay?: string } {
   const sends: Send[] = [];
-  for (const m of body.matchAll(/\b(?:res|response|resp)\s*\.\s*(?:status\s*\(\s*(\d{3})\s*\)\s*\.\s*)?(json|send|end)\s*\(/g)) {
-    sends.push({ index: m.index, status: m[1] ? Number(m[1]) : 200, explicit: Boolean(m[1]), kind: m[2]! });
+  for (const m of body.matchAll(new RegExp(`\\b(?:res|response|resp)\\s*\\.\\s*(?:status\\s*\\(\\s*${EXPRESS_STATUS_ARG}\\s*\\)\\s*\\.\\s*)?(json|send|end)\\s*\\(`, 'g'))) {
+    const arg = m[1];
+    sends.push({ index: m.index, status: arg ? statusOfArgument(arg) : 200, explicit: Boolean(arg), kind: m[2]!, ...(arg && !/^\d/.test(arg) ? { constant: arg } : {}) });
   }
   for (const m of body.matchAll(/\b(?:res|response|resp)\s*\.\s*sendStatus\s*\(\s*(\d{3})\s*\)/g)) sends.push({ index: m.index, status: Number(m[1]), explicit: true, kind: 'sendStatus' });
-  const apart = /\b(?:res|response|resp)\s*\.\s*status\s*\(\s*[^)]*\)\s*;|\b(?:res|response|resp)\s*\.\s*statusCode\s*=|\b(?:res|response|resp)\s*\.\s*status\s*\(\s*[^\d\s)][^)]*\)/.exec(body);
+  const apart = new RegExp(`\\b(?:res|response|resp)\\s*\\.\\s*status\\s*\\(\\s*[^)]*\\)\\s*;|\\b(?:res|response|resp)\\s*\\.\\s*statusCode\\s*=|\\b(?:res|response|resp)\\s*\\.\\s*status\\s*\\((?!\\s*${EXPRESS_STATUS_ARG}\\s*\\)\\s*\\.\\s*(?:json|send|end)\\s*\\()\\s*[^\\d\\s)][^)]*\\)`).exec(body);
   return { sends, ...(apart ? { otherWay: apart[0].replace(/\s+/g, ' ').trim() } : {}) };
 }
 
@@ -214,6 +228,23 @@ export function expressHandlerCode(table: RouteTable, site: RouteSite): HandlerC
     const found = fileText === undefined ? undefined : functionNamed(fileText, name);
     if (found) return { file, fileText: fileText!, text: fileText!.slice(found.start, found.end), start: found.start };
   }
+  // `const { teamController } = require('../controllers')` where the index re-exports
+  // `module.exports.teamController = require('./team.controller')`: the function is in that module.
+  if (binding && ref[2]) {
+    const member = binding.imported === 'default' || binding.imported === '*module*' ? undefined : binding.imported;
+    for (const f of table.ws.moduleFiles(site.file, binding.module)) {
+      const index = table.texts.get(f);
+      const key = (member ?? '').replace(/[$]/g, '\\$');
+      const re = member ? new RegExp(`(?:\\bexports\\.${key}\\s*=|\\b${key}\\s*:)\\s*require\\(\\s*(["'])([^"']+)\\1\\s*\\)`) : undefined;
+      const m = index && re ? re.exec(index) : null;
+      if (!m) continue;
+      for (const target of table.ws.moduleFiles(f, m[2]!)) {
+        const fileText = table.texts.get(target);
+        const found = fileText === undefined ? undefined : functionNamed(fileText, ref[2]);
+        if (found) return { file: target, fileText: fileText!, text: fileText!.slice(found.start, found.end), start: found.start };
+      }
+    }
+  }
   return { error: `the handler \`${last}\` of the route at ${site.file}:${site.line} is not defined in a module of the workspace` };
 }
 
@@ -222,7 +253,8 @@ function functionNamed(text: string, name: string): { start: number; end: number
   const n = name.replace(/[$]/g, '\\$');
   const patterns = [
     new RegExp(`\\b(?:async\\s+)?function\\s*\\*?\\s*${n}\\s*\\(`, 'g'),
-    new RegExp(`(?:\\b(?:const|let|var)\\s+|\\bexports\\.|\\bmodule\\.exports\\.)${n}\\s*=\\s*(?:async\\s+)?(?:function\\b[^(]*)?\\(`, 'g'),
+    // `const getUser = catchAsync(async (req, res) => {...})`: a handler wrapped by a helper.
+    new RegExp(`(?:\\b(?:const|let|var)\\s+|\\bexports\\.|\\bmodule\\.exports\\.)${n}\\s*=\\s*(?:[A-Za-z_$][\\w$.]*\\s*\\(\\s*)?(?:async\\s+)?(?:function\\b[^(]*)?\\(`, 'g'),
     new RegExp(`(?:^|[,{]\\s*)(?:async\\s+)?${n}\\s*(?::\\s*(?:async\\s+)?(?:function\\b[^(]*)?)?\\(`, 'gm'),
   ];
   for (const re of patterns) {

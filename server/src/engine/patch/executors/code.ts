@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { PatchError, type Executor, type ExecutorContext } from '../../repair/types';
 import { findHandler, scanModule, scanRoutes, type RouteSite } from '../../routes';
+import { EXPRESS_STATUS_ARG, statusOfArgument, SUCCESS_STATUS_NAMES } from '../../routes/responses';
 import { detectEol, indentOf, languageOf, lineOfOffset, lineStarts, lineTextAt, matchBracket } from '../../routes/syntax';
 
 /**
@@ -268,9 +269,9 @@ export const setStatusCode: Executor<'set_status_code'> = (op, ctx) => {
   }
   // Express: the line names the send to change; else the one success send of the handler.
   const starts = lineStarts(text);
-  const sendRe = /\b(res|response|resp)\s*\.\s*(?:status\s*\(\s*(\d{3})\s*\)\s*\.\s*)?(json|send|end)\s*\(/g;
+  const sendRe = new RegExp(`\\b(res|response|resp)\\s*\\.\\s*(?:status\\s*\\(\\s*${EXPRESS_STATUS_ARG}\\s*\\)\\s*\\.\\s*)?(json|send|end)\\s*\\(`, 'g');
   const pick = (from_: number, to_: number) =>
-    [...text.slice(from_, to_).matchAll(sendRe)].map((m) => ({ m, at: from_ + m.index })).filter(({ m }) => (m[2] ? Number(m[2]) : 200) === from);
+    [...text.slice(from_, to_).matchAll(sendRe)].map((m) => ({ m, at: from_ + m.index })).filter(({ m }) => (m[2] ? statusOfArgument(m[2]) : 200) === from);
   let cands = line !== undefined && line >= 1 && line <= starts.length ? pick(starts[line - 1]!, starts[line] ?? text.length) : [];
   if (cands.length === 0) {
     const site = siteAt(ctx, method, line, routePath);
@@ -279,8 +280,13 @@ export const setStatusCode: Executor<'set_status_code'> = (op, ctx) => {
   if (cands.length !== 1) fail(ctx, `expected exactly one response with status ${from} to change, found ${cands.length}`, line !== undefined ? starts[line - 1] : undefined);
   const { m, at } = cands[0]!;
   if (m[2]) {
-    const numAt = at + m[0].indexOf(m[2], m[0].indexOf('status'));
-    return text.slice(0, numAt) + String(to) + text.slice(numAt + 3);
+    const argAt = at + m[0].indexOf(m[2], m[0].indexOf('status'));
+    if (/^\d/.test(m[2])) return text.slice(0, argAt) + String(to) + text.slice(argAt + 3);
+    // A named constant keeps its module: `httpStatus.OK` → `httpStatus.CREATED`.
+    const name = Object.entries(SUCCESS_STATUS_NAMES).find(([, code]) => code === to)?.[0] ?? fail(ctx, `no status name is known for ${to}; write the number`);
+    const old = /[A-Z0-9_]+$/.exec(m[2])![0];
+    const nameAt = argAt + m[2].length - old.length;
+    return text.slice(0, nameAt) + name + text.slice(nameAt + old.length);
   }
   const dotAt = at + m[0].indexOf('.') + 1;
   const spaced = /\.\s+$/.test(m[0].slice(0, m[0].indexOf(m[3]!)));

@@ -28,6 +28,7 @@ import {
   type RouteSite,
   type RouteTable,
 } from '../../routes';
+import { SUCCESS_STATUS_NAMES } from '../../routes/responses';
 import { lineStarts, matchBracket } from '../../routes/syntax';
 import { parseOpenApi } from '../../smoke/openapi';
 
@@ -381,7 +382,10 @@ export const statusCodeRule: Rule = {
       }
       opFile = body.file;
       opLine = lineOf(body.fileText, body.start + success[0]!.index);
-      what = success[0]!.explicit ? `res.status(${to})` : `res.status(${to}).${success[0]!.kind}(`;
+      const constant = success[0]!.constant;
+      const toName = constant ? Object.entries(SUCCESS_STATUS_NAMES).find(([, code]) => code === to)?.[0] : undefined;
+      if (constant && !toName) return noPlan('insufficient_evidence', `the handler answers with the constant ${constant}; no status name is known for ${to}`);
+      what = constant ? `res.status(${constant.replace(/[A-Z0-9_]+$/, toName!)})` : success[0]!.explicit ? `res.status(${to})` : `res.status(${to}).${success[0]!.kind}(`;
     }
     return {
       root_cause: `${v.method} ${v.path} answers ${from} where ${to} is expected: the handler at ${file}:${site.handlerLine} declares the wrong success status`,
