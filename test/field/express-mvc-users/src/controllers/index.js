@@ -1,0 +1,2 @@
+module.exports.userController = require('./user.controller');
+module.exports.teamController = require('./team.controller');

@@ -1,0 +1,5 @@
+const Store = require('./store');
+
+const teams = new Store('teams');
+
+module.exports = teams;

@@ -1,0 +1,2 @@
+module.exports.userService = require('./user.service');
+module.exports.teamService = require('./team.service');
