@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import {
@@ -13,7 +14,8 @@ import { COMMANDS, commandHelp, findCommand, helpTopic, isParseArgsError, parseC
 import { formatPlans, formatRepairSummary, formatSmokeTable } from './cliTable';
 import { ApplyError } from './engine/apply';
 import { loadConfig } from './engine/config';
-import { planAll, repairOnce, rollbackFix, UnknownViolationError } from './engine/repair';
+import { Redactor } from './engine/redact';
+import { planAll, recordPrompts, repairOnce, rollbackFix, UnknownViolationError } from './engine/repair';
 
 /**
  * The command-line entry: the engine without an editor, for terminals and CI.
@@ -34,9 +36,21 @@ function stderrProgress(quiet: boolean): Progress {
   };
 }
 
+/**
+ * Credentials written into the configuration file, one warning line each on stderr (the value is
+ * never printed). The run goes on; a configuration with errors is reported by the run itself.
+ */
+async function warnAboutConfig(workspace: string, configFile: string | undefined, quiet: boolean): Promise<void> {
+  if (quiet) return;
+  const loaded = await loadConfig(workspace, configFile);
+  if (!loaded.ok) return;
+  for (const w of loaded.warnings) process.stderr.write(`smoke-repair: warning: ${w.format()}\n`);
+}
+
 async function smoke(args: string[]): Promise<number> {
   const values = parseCommand(COMMANDS.smoke, args);
   const workspace = path.resolve(values.workspace ?? process.cwd());
+  await warnAboutConfig(workspace, values.config, values.quiet || false);
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
@@ -74,10 +88,18 @@ async function planCommand(args: string[]): Promise<number> {
   const workspace = path.resolve(values.workspace ?? process.cwd());
   const loaded = await loadConfig(workspace, values.config);
   if (!loaded.ok) throw new ConfigError(loaded.file, loaded.errors);
+  await warnAboutConfig(workspace, values.config, values.quiet || false);
   const progress = stderrProgress(values.quiet || false);
   const report = await withSignals((signal) => runSmoke({ workspace, configFile: values.config, progress, signal }));
   progress.report('Planning fixes');
   const rows = await planAll(workspace, report, { config: loaded.config, violationId: values.violation });
+  // What was sent to a model is kept in a run record, as a repair would keep it.
+  const runId = `plan-${randomBytes(4).toString('hex')}`;
+  const records = new Map<(typeof rows)[number], string>();
+  for (const [i, r] of rows.entries()) {
+    const file = await recordPrompts(workspace, report, r, `${runId}-${String(i + 1).padStart(2, '0')}`, 'planned by `smoke-repair plan`: not validated or applied');
+    if (file) records.set(r, path.relative(workspace, file).split(path.sep).join('/'));
+  }
   if (values.json) {
     const plans = rows.map((r) => ({
       violation: { id: r.violation.id, scenario: r.violation.scenario, message: r.violation.message },
@@ -88,11 +110,13 @@ async function planCommand(args: string[]): Promise<number> {
       ...(r.patch ? { diff: r.patch.diff, diffStats: r.patch.stats } : {}),
       ...(r.patchError ? { patchError: r.patchError } : {}),
       ...(r.patchPolicy ? { patchPolicy: r.patchPolicy } : {}),
+      ...(records.has(r) ? { record: records.get(r) } : {}),
       timings: r.timings,
     }));
     process.stdout.write(JSON.stringify({ version: 1, passRate: report.passRate, plans }, null, 2) + '\n');
   } else {
     process.stdout.write(formatPlans(rows));
+    for (const file of records.values()) process.stdout.write(`The prompt sent to the model is recorded in ${file}\n`);
   }
   return rows.every((r) => r.patch && r.patchPolicy?.allowed) ? EXIT.ok : EXIT.failures;
 }
@@ -101,6 +125,7 @@ async function repairCommand(args: string[]): Promise<number> {
   const values = parseCommand(COMMANDS.repair, args);
   if (!values.once) throw new UsageError('repair needs --once (one pass: smoke, repair, smoke again)');
   const workspace = path.resolve(values.workspace ?? process.cwd());
+  await warnAboutConfig(workspace, values.config, values.quiet || false);
   const summary = await withSignals((signal) =>
     repairOnce({
       workspace,
@@ -163,7 +188,8 @@ async function readStdin(): Promise<string> {
 
 async function classifyCommand(args: string[]): Promise<number> {
   const values = parseCommand(COMMANDS.classify, args);
-  const text = await readStdin();
+  // Evidence from outside, like a run's log: redacted before anything reads it.
+  const text = Redactor.patterns.text(await readStdin());
   const result = classifyLog(text);
   if (values.json) {
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');

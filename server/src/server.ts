@@ -19,6 +19,7 @@ import {
   TextDocuments,
   TextDocumentSyncKind,
   CodeActionKind,
+  DiagnosticSeverity,
   type CodeAction,
   type InitializeResult,
   type WorkDoneProgressReporter,
@@ -147,7 +148,7 @@ const runner = new SmokeRunner(
     configAccepted: (configUri) => {
       const doc = documents.get(configUri);
       if (doc) checkConfigDocument(doc);
-      else store.clear(configOwner(configUri));
+      else void recheckFromDisk(configUri);
     },
     prepare: (folder, configFile, progress, signal) => reloads.beforeRun(folder, configFile, progress, signal),
     reportReady: (folder, report, configFile) => void planner.start(folder, report, configFile),
@@ -169,7 +170,10 @@ function checkConfigDocument(doc: TextDocument): void {
   try {
     const result = parseConfigText(doc.getText(), file);
     const lines = doc.getText().split(/\r?\n/);
-    const diagnostics = result.ok ? [] : configErrorsToDiagnostics(result.errors, (l) => lines[l]);
+    // A valid file may still hold a credential written into it: a warning where it stands.
+    const diagnostics = result.ok
+      ? configErrorsToDiagnostics(result.warnings, (l) => lines[l], DiagnosticSeverity.Warning)
+      : configErrorsToDiagnostics(result.errors, (l) => lines[l]);
     store.replace(configOwner(doc.uri), new Map([[doc.uri, diagnostics]]));
   } catch (err) {
     log(`checking ${file} failed: ${(err as Error)?.stack ?? String(err)}`);

@@ -21,7 +21,8 @@ import { createRuntime, type Runtime } from './runtime';
 import { createLogSource } from './logs';
 import { collectScenariosDetailed } from './smoke/collect';
 import { withEarlierSteps } from './smoke/scenarios';
-import type { RequestDecoration } from './smoke/decorate';
+import { redactorFor, type RequestDecoration } from './smoke/decorate';
+import type { Redactor } from './redact';
 import { describeProbe, healthProbe } from './smoke/health';
 import { chainKey, runScenario, runScenarios, waitForHealth, isHealthy } from './smoke/runner';
 import { bringUp, readWorkspaceFile, startupEvidence } from './startup';
@@ -63,6 +64,8 @@ export async function runSmoke(opts: RunSmokeOptions): Promise<SmokeReport> {
   const { config } = loaded;
   const configFile = path.relative(workspace, loaded.file).split(path.sep).join('/');
   const baseUrl = config.app.baseUrl;
+  // Evidence enters here: what the app prints and answers passes through it before anything keeps it.
+  const redactor = redactorFor(config);
 
   const probe = healthProbe(config.app);
   const health = {
@@ -78,23 +81,27 @@ export async function runSmoke(opts: RunSmokeOptions): Promise<SmokeReport> {
   const warnings: string[] = [];
   const noteProblem = () => {
     const problem = logSource?.problem();
-    if (problem && !warnings.some((w) => w.startsWith(problem.message))) warnings.push(`${problem.message} ${problem.remedy}`);
+    // A log command that stopped is quoted with its last output lines: redacted like the log.
+    const message = problem && redactor.text(problem.message);
+    if (problem && message && !warnings.some((w) => w.startsWith(message))) warnings.push(`${message} ${redactor.text(problem.remedy)}`);
   };
   try {
     const following = logSource?.start();
-    progress.report(`Checking ${runtime ? runtime.describe() : baseUrl} (${describeProbe(probe)})`, 0.02);
+    progress.report(`Checking ${runtime ? runtime.describe() : redactor.text(baseUrl)} (${describeProbe(probe)})`, 0.02);
     try {
       await bringUp(runtime, health.waitHealthy, opts.signal);
     } catch (err) {
       if (!(err instanceof AppStartFailure) || !runtime) throw err;
       progress.report(`The app did not start: ${err.how}`, 0.5);
       const mapper = await workspaceMapper(workspace, runtime, config);
-      const { result, violation } = startupEvidence(err, mapper, runtime, workspace);
+      const output = redactLines(redactor, err.lines);
+      const failure = new AppStartFailure(redactor.text(err.message), err.remedy, output, err.how, err.window);
+      const { result, violation } = startupEvidence(failure, mapper, runtime, workspace);
       progress.report('0/1 passed: the app did not start, so no scenario ran', 1);
       return {
         workspace,
         configFile,
-        baseUrl,
+        baseUrl: redactor.text(baseUrl),
         runtime: runtime.describe(),
         startedAt: started,
         durationMs: Date.now() - started,
@@ -162,7 +169,7 @@ export async function runSmoke(opts: RunSmokeOptions): Promise<SmokeReport> {
     return {
       workspace,
       configFile,
-      baseUrl,
+      baseUrl: redactor.text(baseUrl),
       runtime: runtime?.describe() ?? 'external',
       startedAt: started,
       durationMs: Date.now() - started,
@@ -201,9 +208,8 @@ interface ExplainInput {
 async function explainFailures(input: ExplainInput): Promise<Violation[]> {
   const { workspace, config, runtime, results, failing, progress } = input;
   const source = input.logs;
-  // The configured credentials never reach a trace, an excerpt or a report.
-  const readLogs = async (since: number, until: number) =>
-    (await source!.logs(since, until)).map((l) => ({ ...l, text: input.decoration.redact(l.text) }));
+  // The log is redacted as it is read: no trace, excerpt or report holds a secret it printed.
+  const readLogs = async (since: number, until: number) => redactLines(input.decoration.redactor, await source!.logs(since, until));
   progress.report(`Reading server logs for ${failing.length} failure${failing.length === 1 ? '' : 's'}`, 0.82);
 
   const traces = new Map<string, Trace>();
@@ -450,4 +456,10 @@ function excerpt(lines: Array<{ time: number; text: string }>, from: number, to:
     if (out.length > LOG_EXCERPT_CHARS) return out.slice(0, LOG_EXCERPT_CHARS) + '\n…';
   }
   return out;
+}
+
+/** Log lines with their text redacted (together: a private-key block spans lines). */
+function redactLines(redactor: Redactor, lines: readonly LogLine[]): LogLine[] {
+  const texts = redactor.lines(lines.map((l) => l.text));
+  return lines.map((l, i) => (texts[i] === l.text ? l : { ...l, text: texts[i]! }));
 }

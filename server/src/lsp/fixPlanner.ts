@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../engine/config';
 import type { SmokeConfig } from '../engine/config/schema';
 import { silentProgress, type SmokeReport, type Violation } from '../engine/model';
 import { defaultExecutors, defaultPlanners, defaultValidator } from '../engine/repair/defaults';
 import { shiftViolation, staleEvidence } from '../engine/repair/lineShift';
-import { planOne } from '../engine/repair/planOne';
+import { planOne, type ViolationPlan } from '../engine/repair/planOne';
+import { recordPrompts } from '../engine/repair';
 import type { FilePatch, Planner, ValidationResult } from '../engine/repair/types';
 import type { Validator } from '../engine/repair/validator';
 import { workspaceReader } from '../engine/repair/workspaceFiles';
@@ -162,6 +164,16 @@ export class BackgroundPlanner {
     }
   }
 
+  /** What was sent to a model while planning is kept in a run record (`.smoke-repair/runs/`), as a repair would keep it. */
+  private async recordPrompts(state: FolderState, planned: ViolationPlan): Promise<void> {
+    try {
+      const file = await recordPrompts(state.folder.path, state.report, planned, `editor-${randomBytes(4).toString('hex')}`, 'planned in the editor');
+      if (file) this.host.log(`${planned.violation.id}: the prompt sent to the model is recorded in ${file}`);
+    } catch (err) {
+      this.host.log(`${planned.violation.id}: could not record the prompt sent to the model: ${(err as Error)?.message ?? String(err)}`);
+    }
+  }
+
   private async planViolation(
     state: FolderState,
     config: SmokeConfig,
@@ -176,6 +188,7 @@ export class BackgroundPlanner {
     try {
       const files = await workspace.files();
       const planned = await planOne({ workspace: folder.path, report, config, violation, files, read: workspace.read, planners, executors: defaultExecutors });
+      await this.recordPrompts(state, planned);
       for (const p of planned.passedOver) this.host.log(`${violation.id}: passed over ${p.planner} plan ${p.fixId}: ${p.stage}: ${p.reason}`);
       if (planned.noPlan) return { ...base, state: 'none', reason: planned.noPlan.reason };
       const blocked = (d?: { reasons: string[] }) => d?.reasons.filter((r) => r.startsWith('blocked:')).join('; ');

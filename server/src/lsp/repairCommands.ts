@@ -196,6 +196,7 @@ export class FixService {
         ...(fix.planned.timings.patch !== undefined ? { patch: fix.planned.timings.patch } : {}),
         ...(fix.validation ? { validate: fix.validation.steps.reduce((n, s) => n + s.durationMs, 0) } : {}),
       },
+      ...(fix.planned.prompts?.length ? { prompts: fix.planned.prompts } : {}),
     };
     const recordFile = await writeRecord(fix.folderPath, record);
     this.cache.set({ state: 'none', folderUri: fix.folderUri, violationId: fix.violationId, reason: 'The fix was applied: run the smoke tests again to confirm.' });

@@ -4,11 +4,13 @@ import { isSeq, LineCounter, parseDocument, type Document, type Node } from 'yam
 import type { z } from 'zod';
 import { LocatedError } from '../model';
 import { configSchema, CONFIG_FILE, type SmokeConfig } from './schema';
+import { literalCredentialWarnings } from './credentials';
 import { descriptionOf, describeSchema, describeValue, knownKeys, schemaAt, typeWords } from './describe';
 import { formatPath, keyNodeAt, lookup, positionOf, type PathKey } from './locate';
 import { closest } from './suggest';
 
 export * from './schema';
+export { credentialPlaces, literalSecrets, type CredentialPlace } from './credentials';
 
 /**
  * Reading `smoke-repair.yaml`: YAML with positions, validated by the zod schema, every problem
@@ -24,6 +26,8 @@ export type LoadedConfig =
       /** 1-based line of each entry of `scenarios`, in order. */
       scenarioLines: number[];
       text: string;
+      /** Credentials written into the file (docs/configuration.md, "Secrets stay secret"): valid, but better read from the environment. */
+      warnings: LocatedError[];
     }
   | { ok: false; file: string; errors: LocatedError[] };
 
@@ -101,7 +105,7 @@ function parseUnsafe(text: string, file: string): LoadedConfig {
     errors.sort((a, b) => a.line - b.line || a.column - b.column);
     return { ok: false, file, errors };
   }
-  return { ok: true, config: parsed.data, file, scenarioLines: scenarioLines(doc, lines), text };
+  return { ok: true, config: parsed.data, file, scenarioLines: scenarioLines(doc, lines), text, warnings: literalCredentialWarnings(parsed.data, doc, lines, file) };
 }
 
 function scenarioLines(doc: Document, lines: LineCounter): number[] {

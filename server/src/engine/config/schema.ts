@@ -13,13 +13,33 @@ const httpMethod = z
 
 const status = z.number().int().min(100).max(599).describe('a number between 100 and 599');
 
+/**
+ * `${env:NAME}` in a value of `smoke.headers`, `smoke.query` or `smoke.auth`, or in a scenario's
+ * request (path, headers, query, body strings): the value of the environment variable NAME, read
+ * when a run starts and filled in as each request is sent (smoke/decorate.ts), so a token never has
+ * to be written into the workspace.
+ */
+export const ENV_REFERENCE = /\$\{env:([^}]*)\}/g;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A malformed `${env:NAME}` reference is reported where it stands. */
+function checkEnvReferences(text: string, ctx: z.RefinementCtx): void {
+  for (const m of text.matchAll(ENV_REFERENCE)) {
+    if (!ENV_NAME.test(m[1])) ctx.addIssue({ code: 'custom', message: `"${m[0]}" does not name an environment variable: write \${env:NAME}, NAME made of letters, digits and _` });
+  }
+  if (/\$\{env:[^}]*$/.test(text)) ctx.addIssue({ code: 'custom', message: 'an `${env:` reference is not closed with `}`' });
+}
+
+/** A text that may hold `${env:NAME}` references. */
+const envText = z.string().describe('a text (`${env:NAME}` takes the value of the environment variable NAME)').superRefine(checkEnvReferences);
+
 export const scenarioSchema = z.strictObject({
   name: z.string().min(1),
   request: z.strictObject({
     method: httpMethod,
-    path: z.string().startsWith('/', 'a request path starts with "/"'),
-    headers: z.record(z.string(), z.string()).optional(),
-    query: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).optional(),
+    path: z.string().startsWith('/', 'a request path starts with "/"').superRefine(checkEnvReferences),
+    headers: z.record(z.string(), z.string().superRefine(checkEnvReferences)).optional(),
+    query: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String).superRefine(checkEnvReferences)).optional(),
     body: z.unknown().optional(),
   }),
   expect: z
@@ -136,25 +156,6 @@ export const validationSchema = z.strictObject({
   /** Time limit of an image build for the sandbox. */
   buildTimeoutMs: z.number().int().positive().default(600_000),
 });
-
-/**
- * `${env:NAME}` in a value of `smoke.headers`, `smoke.query` or `smoke.auth`: the value of the
- * environment variable NAME, read when a run starts (smoke/decorate.ts), so a token never has to be
- * written into the workspace.
- */
-export const ENV_REFERENCE = /\$\{env:([^}]*)\}/g;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** A text that may hold `${env:NAME}` references; a malformed one is reported where it stands. */
-const envText = z
-  .string()
-  .describe('a text (`${env:NAME}` takes the value of the environment variable NAME)')
-  .superRefine((text, ctx) => {
-    for (const m of text.matchAll(ENV_REFERENCE)) {
-      if (!ENV_NAME.test(m[1])) ctx.addIssue({ code: 'custom', message: `"${m[0]}" does not name an environment variable: write \${env:NAME}, NAME made of letters, digits and _` });
-    }
-    if (/\$\{env:[^}]*$/.test(text)) ctx.addIssue({ code: 'custom', message: 'an `${env:` reference is not closed with `}`' });
-  });
 
 /** HTTP header names are tokens: no spaces, no colon. */
 const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'a header name (letters, digits and -, no spaces or colon)');

@@ -24,6 +24,12 @@ const noPlanCode = z.enum([
   'invalid_plan',
   'planner_error',
 ]);
+/** What the LLM planner adds to its NoPlan (plan/llm/planner.ts LlmNoPlan): requests made, the errors of its last answer, an HTTP status. */
+const llmNoPlan = {
+  attempts: z.number().int().optional(),
+  errors: z.array(z.string()).optional(),
+  status: z.number().int().optional(),
+};
 const decisionSchema = z.strictObject({
   allowed: z.boolean(),
   dangerScore: z.number().min(0).max(100),
@@ -54,7 +60,7 @@ export const repairRecordSchema = z.strictObject({
     .strictObject({
       code: noPlanCode,
       reason: z.string(),
-      tried: z.array(z.strictObject({ planner: z.string(), code: noPlanCode, reason: z.string() })),
+      tried: z.array(z.strictObject({ planner: z.string(), code: noPlanCode, reason: z.string(), ...llmNoPlan })),
     })
     .optional(),
   passedOver: z
@@ -100,6 +106,16 @@ export const repairRecordSchema = z.strictObject({
     validate: z.number().optional(),
     apply: z.number().optional(),
   }),
+  prompts: z
+    .array(
+      z.strictObject({
+        planner: z.string(),
+        provider: z.string(),
+        sentAt: z.number().int(),
+        messages: z.array(z.strictObject({ role: z.enum(['system', 'user', 'assistant']), content: z.string() })),
+      }),
+    )
+    .optional(),
 });
 
 function stamp(ms: number): string {

@@ -267,7 +267,21 @@ export async function repairOnce(opts: RepairOnceOptions): Promise<RepairRunSumm
   };
 }
 
+/**
+ * A record of planning alone (`smoke-repair plan`, the editor's background planning) when a
+ * planner sent a prompt to a model: what left the machine is kept like any repair attempt's.
+ * Returns the file, or undefined when no prompt was sent.
+ */
+export async function recordPrompts(workspace: string, report: SmokeReport, planned: ViolationPlan, id: string, why: string): Promise<string | undefined> {
+  if (!planned.prompts?.length) return undefined;
+  const record: RepairRecord = { id, createdAt: Date.now(), violation: violationSummary(planned.violation), applied: false, reason: '', passRateBefore: report.passRate, timings: {} };
+  fillPlanned(record, planned);
+  record.reason = record.reason ? `${why}; ${record.reason}` : why;
+  return writeRecord(workspace, record);
+}
+
 function fillPlanned(record: RepairRecord, planned: ViolationPlan): void {
+  if (planned.prompts?.length) record.prompts = planned.prompts;
   record.timings.plan = planned.timings.plan;
   record.timings.policy = planned.timings.policy;
   if (planned.timings.patch !== undefined) record.timings.patch = planned.timings.patch;

@@ -4,7 +4,8 @@ import type { SmokeReport, Violation } from '../model';
 import { generatePatch, type ExecutorMap } from '../patch';
 import { planCandidates, type TriedPlanner } from '../plan';
 import { patchPolicy, planPolicy } from '../policy';
-import { PatchError, type NoPlan, type PassedOver, type Patch, type PlannedFix, type Planner, type PlanningContext, type PolicyDecision } from './types';
+import { redactorFor } from '../smoke/decorate';
+import { PatchError, type NoPlan, type PassedOver, type Patch, type PlannedFix, type Planner, type PlanningContext, type PolicyDecision, type SentPrompt } from './types';
 
 /** Everything known about one violation after planning: the plan (or why none), both policy decisions, the patch and the plans passed over. */
 export interface ViolationPlan {
@@ -19,6 +20,8 @@ export interface ViolationPlan {
   passedOver: PassedOver[];
   /** Milliseconds per stage, over every candidate tried. */
   timings: { plan: number; policy: number; patch?: number };
+  /** The requests sent to a model while planning, as they left the machine (redacted). */
+  prompts?: SentPrompt[];
 }
 
 export interface PlanOneInput {
@@ -42,14 +45,21 @@ const add = (a: number | undefined, b: number) => Math.round(((a ?? 0) + b) * 10
  * others are in `passedOver`. A needs-review label is not a reason to try another.
  */
 export async function planOne(input: PlanOneInput): Promise<ViolationPlan> {
-  const ctx: PlanningContext = {
+  const prompts: SentPrompt[] = [];
+  const planned = await planCandidatesOf(input, {
     workspace: input.workspace,
     violation: input.violation,
     report: input.report,
     config: input.config,
     files: input.files,
     read: input.read,
-  };
+    redactor: redactorFor(input.config),
+    sent: (p) => void prompts.push(p),
+  });
+  return prompts.length ? { ...planned, prompts } : planned;
+}
+
+async function planCandidatesOf(input: PlanOneInput, ctx: PlanningContext): Promise<ViolationPlan> {
   const timings: ViolationPlan['timings'] = { plan: 0, policy: 0 };
   const passedOver: PassedOver[] = [];
   let first: ViolationPlan | undefined;

@@ -1,5 +1,6 @@
 import type { SmokeConfig } from '../config/schema';
 import type { SmokeReport, Violation } from '../model';
+import type { Redactor } from '../redact';
 import type { FixPlan, FixPlanInput, Operation, OperationType } from '../plan/schema';
 
 /**
@@ -19,6 +20,19 @@ export interface PlanningContext {
   files: string[];
   /** The text of a workspace-relative file, or undefined when it does not exist. */
   read(file: string): Promise<string | undefined>;
+  /** What a planner sends off the machine (a prompt to a model) goes through it: the run's secrets and credential formats hidden. */
+  redactor?: Redactor;
+  /** Told of each request a planner sends to a model, as sent; the run record keeps them. */
+  sent?(prompt: SentPrompt): void;
+}
+
+/** A request a planner sent to a model, as it left the machine (redacted). */
+export interface SentPrompt {
+  planner: string;
+  /** `openai-compatible`, `vscode-lm`. */
+  provider: string;
+  sentAt: number;
+  messages: Array<{ role: 'system' | 'user' | 'assistant'; content: string }>;
 }
 
 /** Why a planner (or a rule) made no plan: machine-readable code and a sentence for people. */
@@ -208,4 +222,6 @@ export interface RepairRecord {
   passRateBefore: number;
   passRateAfter?: number;
   timings: Partial<Record<'plan' | 'policy' | 'patch' | 'validate' | 'apply', number>>;
+  /** Each request sent to a model while planning, as it left the machine (redacted). */
+  prompts?: SentPrompt[];
 }

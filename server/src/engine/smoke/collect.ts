@@ -4,7 +4,7 @@ import { request } from 'undici';
 import type { LoadedConfig } from '../config';
 import type { SmokeConfig } from '../config/schema';
 import { ConfigError, EnvironmentError, type Scenario } from '../model';
-import { RequestDecoration, resolveSettings, suppliedNames, type CredentialPlacement } from './decorate';
+import { RequestDecoration, redactorFor, resolveSettings, scenarioEnvironment, suppliedNames, type CredentialPlacement } from './decorate';
 import { deriveScenarios, mergeScenarios, operationFor, parseOpenApi, type OperationOutcome, type Unsatisfied } from './openapi';
 import { IdAllocator, scenariosFromConfig } from './scenarios';
 
@@ -46,12 +46,17 @@ export async function collectScenarios(config: SmokeConfig, opts: CollectOptions
 
 /** Throws ConfigError (an unset `${env:NAME}`, a bad document) and EnvironmentError (a document that cannot be fetched). */
 export async function collectScenariosDetailed(config: SmokeConfig, opts: CollectOptions): Promise<Collected> {
-  const resolved = resolveSettings(config.smoke ?? {}, { file: opts.loaded.file, text: opts.loaded.text }, opts.env ?? process.env);
-  if (!resolved.ok) throw new ConfigError(opts.loaded.file, resolved.errors);
+  const env = opts.env ?? process.env;
+  const source = { file: opts.loaded.file, text: opts.loaded.text };
+  const resolved = resolveSettings(config.smoke ?? {}, source, env);
+  const referenced = scenarioEnvironment(config.scenarios ?? [], source, env);
+  const errors = [...(resolved.ok ? [] : resolved.errors), ...referenced.errors];
+  if (!resolved.ok || errors.length) throw new ConfigError(opts.loaded.file, errors);
+  const decorationOptions = { env: referenced.values, redactor: redactorFor(config, env) };
   const ids = new IdAllocator();
   const fromFile = scenariosFromConfig(config, opts.configFile, opts.loaded.scenarioLines, ids);
   if (!config.openapi || !config.openapi.derive) {
-    return { scenarios: fromFile, unsatisfied: [], excluded: [], operations: [], decoration: new RequestDecoration(resolved.settings) };
+    return { scenarios: fromFile, unsatisfied: [], excluded: [], operations: [], decoration: new RequestDecoration(resolved.settings, new Map(), decorationOptions) };
   }
   const { text, origin, file } = await readOpenApi(config.openapi.location, opts);
   const parsed = parseOpenApi(text, origin);
@@ -82,7 +87,7 @@ export async function collectScenariosDetailed(config: SmokeConfig, opts: Collec
     unsatisfied,
     excluded: derived.excluded,
     operations: derived.operations,
-    decoration: new RequestDecoration(resolved.settings, placements),
+    decoration: new RequestDecoration(resolved.settings, placements, decorationOptions),
   };
 }
 

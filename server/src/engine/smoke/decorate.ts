@@ -1,8 +1,10 @@
 import { inspect } from 'node:util';
 import { LineCounter, parseDocument } from 'yaml';
-import { ENV_REFERENCE, type SmokeConfig } from '../config/schema';
+import { literalSecrets, requestStrings } from '../config/credentials';
+import { ENV_REFERENCE, type ScenarioConfig, type SmokeConfig } from '../config/schema';
 import { formatPath, lookup, positionOf, type PathKey } from '../config/locate';
 import { LocatedError } from '../model';
+import { Redactor } from '../redact';
 import type { FilledRequest } from './variables';
 
 /**
@@ -10,9 +12,10 @@ import type { FilledRequest } from './variables';
  * `smoke.query` and the `smoke.auth` credential, with `${env:NAME}` read from the environment.
  *
  * Secrets stay out of scenarios: a Scenario (reported, recorded, shown in the editor) holds only
- * its own request; the runner adds the decoration at send time. The decoration keeps its values in
- * private fields, serialises and prints as a summary of names, and can redact its secrets from any
- * text (response excerpts, server logs) before that text is kept.
+ * its own request, with `${env:NAME}` references as written; the runner adds the decoration and
+ * fills the references at send time. The decoration keeps its values in private fields, serialises
+ * and prints as a summary of names, and carries the run's Redactor, which knows every configured
+ * secret, for what the runner keeps of a request and its answer.
  */
 
 export type CredentialKind = 'bearer' | 'basic' | 'apiKey';
@@ -65,7 +68,32 @@ export interface ResolvedSettings {
   secrets: string[];
 }
 
-export type Resolution = { ok: true; settings: ResolvedSettings } | { ok: false; errors: LocatedError[] };
+export type Resolution = { ok: true; settings: ResolvedSettings } | { ok: false; errors: LocatedError[]; secrets: string[] };
+
+/** Where a path of the configuration file stands (1:1 without the file's text); reads the text once, when first asked. */
+function locator(source: { file: string; text?: string }): (p: PathKey[]) => { line: number; column: number } {
+  let located: ((p: PathKey[]) => { line: number; column: number }) | undefined;
+  return (p) => {
+    if (!located) {
+      const lines = new LineCounter();
+      const doc = source.text !== undefined ? parseDocument(source.text, { lineCounter: lines }) : undefined;
+      located = (q) => (doc ? positionOf(lookup(doc, q).node, lines) : { line: 1, column: 1 });
+    }
+    return located(p);
+  };
+}
+
+/** The error of an unset `${env:NAME}`, at the value that refers to it. */
+function unsetVariable(name: string, p: PathKey[], source: { file: string }, where: (p: PathKey[]) => { line: number; column: number }): LocatedError {
+  const at = where(p);
+  return new LocatedError(
+    `${formatPath(p)}: the environment variable ${name} is not set`,
+    source.file,
+    at.line,
+    at.column,
+    `set ${name} in the environment Smoke Repair runs in (the shell for the command line, the editor's environment for VS Code), or write the value here`,
+  );
+}
 
 /**
  * Fill `${env:NAME}` in `smoke.headers`, `smoke.query` and `smoke.auth` from `env`. A variable that
@@ -78,31 +106,14 @@ export function resolveSettings(
 ): Resolution {
   const errors: LocatedError[] = [];
   const secrets = new Set<string>();
-  let located: ((p: PathKey[]) => { line: number; column: number }) | undefined;
-  const where = (p: PathKey[]) => {
-    if (!located) {
-      const lines = new LineCounter();
-      const doc = source.text !== undefined ? parseDocument(source.text, { lineCounter: lines }) : undefined;
-      located = (q) => (doc ? positionOf(lookup(doc, q).node, lines) : { line: 1, column: 1 });
-    }
-    return located(p);
-  };
+  const where = locator(source);
   /** One value; `secret` marks values of the credential, which are hidden even when written literally. */
   const fill = (text: string, p: PathKey[], secret: boolean, header: boolean): string => {
     let fromEnv = false;
     const out = text.replace(new RegExp(ENV_REFERENCE.source, 'g'), (_whole, name: string) => {
       const value = env[name];
       if (value === undefined) {
-        const at = where(p);
-        errors.push(
-          new LocatedError(
-            `${formatPath(p)}: the environment variable ${name} is not set`,
-            source.file,
-            at.line,
-            at.column,
-            `set ${name} in the environment Smoke Repair runs in (the shell for the command line, the editor's environment for VS Code), or write the value here`,
-          ),
-        );
+        errors.push(unsetVariable(name, p, source, where));
         return '';
       }
       fromEnv = true;
@@ -138,13 +149,52 @@ export function resolveSettings(
       credential = { kind: 'apiKey', at, value: fill(auth.apiKey.value, ['smoke', 'auth', 'apiKey', 'value'], true, at.in === 'header') };
     }
   }
-  if (errors.length > 0) return { ok: false, errors };
+  if (errors.length > 0) return { ok: false, errors, secrets: [...secrets] };
   return { ok: true, settings: { headers, query, ...(credential ? { credential } : {}), secrets: [...secrets] } };
 }
 
-/** Secrets shorter than this are not redacted: replacing every "ab" in a log would hide the log, not the secret. */
-const MIN_REDACTED = 4;
-const REDACTED = '[redacted]';
+/** `${env:NAME}`, as written, or as a query string encodes it (`%24%7Benv%3ANAME%7D`). */
+const ENV_IN_TARGET = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}|%24%7Benv%3A([A-Za-z_][A-Za-z0-9_]*)%7D/gi;
+const ENV_IN_TEXT = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/**
+ * The environment variables scenarios refer to (`${env:NAME}` in a request's path, headers, query
+ * or body), read from `env`. A variable that is not set is an error located at its value.
+ */
+export function scenarioEnvironment(
+  scenarios: readonly ScenarioConfig[],
+  source: { file: string; text?: string },
+  env: Record<string, string | undefined> = process.env,
+): { values: Map<string, string>; errors: LocatedError[] } {
+  const values = new Map<string, string>();
+  const errors: LocatedError[] = [];
+  const where = locator(source);
+  scenarios.forEach((s, i) => {
+    for (const { value: text, path } of requestStrings(s.request, ['scenarios', i, 'request'])) {
+      if (!text.includes('${env:')) continue;
+      for (const m of text.matchAll(ENV_IN_TEXT)) {
+        const value = env[m[1]];
+        if (value === undefined) errors.push(unsetVariable(m[1], path, source, where));
+        else values.set(m[1], value);
+      }
+    }
+  });
+  return { values, errors };
+}
+
+/**
+ * The Redactor of a configuration's runs: it knows every secret the configuration supplies, from
+ * the environment (`smoke.*` and scenario references) or written into the file. Unset variables are
+ * left out (the run reports them).
+ */
+export function redactorFor(config: Pick<SmokeConfig, 'app' | 'smoke' | 'scenarios'> & Partial<Pick<SmokeConfig, 'llm' | 'openapi'>>, env: Record<string, string | undefined> = process.env): Redactor {
+  const settings = resolveSettings(config.smoke ?? {}, { file: '' }, env);
+  return new Redactor([
+    ...(settings.ok ? settings.settings.secrets : settings.secrets),
+    ...scenarioEnvironment(config.scenarios ?? [], { file: '' }, env).values.values(),
+    ...literalSecrets(config),
+  ]);
+}
 
 /** `a=1; b=2` → [[a, "1"], [b, "2"]]; a part without `=` keeps no value. */
 function cookiePairs(header: string | undefined): Array<[string, string | undefined]> {
@@ -165,31 +215,51 @@ export class RequestDecoration {
 
   readonly #settings: ResolvedSettings;
   readonly #placements: ReadonlyMap<string, CredentialPlacement[]>;
-  readonly #secrets: string[];
+  readonly #env: ReadonlyMap<string, string>;
+  /** Hides the configured secrets (and credentials by name and form) in what is kept of a request and its answer. */
+  readonly redactor: Redactor;
 
   /**
    * `placements`: for a scenario id, where its operation's security scheme puts the credential
    * (an apiKey scheme's header, query parameter or cookie); scenarios without an entry get it at
-   * the place `smoke.auth` names.
+   * the place `smoke.auth` names. `env`: the values of the `${env:NAME}` references of scenarios
+   * (scenarioEnvironment). `redactor`: the run's (redactorFor); by default one that knows the
+   * settings' secrets.
    */
-  constructor(settings: ResolvedSettings, placements: ReadonlyMap<string, CredentialPlacement[]> = new Map()) {
+  constructor(
+    settings: ResolvedSettings,
+    placements: ReadonlyMap<string, CredentialPlacement[]> = new Map(),
+    options: { env?: ReadonlyMap<string, string>; redactor?: Redactor } = {},
+  ) {
     this.#settings = settings;
     this.#placements = placements;
-    const forms = new Set<string>();
-    for (const s of settings.secrets) {
-      if (s.length < MIN_REDACTED) continue;
-      // As written, as a URL encodes it (query strings in access logs), and as a form encodes it.
-      forms.add(s);
-      forms.add(encodeURIComponent(s));
-      forms.add(new URLSearchParams({ v: s }).toString().slice(2));
-    }
-    this.#secrets = [...forms].sort((a, b) => b.length - a.length);
+    this.#env = options.env ?? new Map();
+    this.redactor = options.redactor ?? new Redactor([...settings.secrets, ...this.#env.values()]);
   }
 
   /** True when the decoration adds nothing to a request. */
   get isEmpty(): boolean {
     const s = this.#settings;
-    return !s.credential && Object.keys(s.headers).length === 0 && Object.keys(s.query).length === 0;
+    return !s.credential && Object.keys(s.headers).length === 0 && Object.keys(s.query).length === 0 && this.#env.size === 0;
+  }
+
+  /** `${env:NAME}` references of the request filled in: URL-encoded in the target, as they are in headers and body. */
+  #fillEnvironment(request: FilledRequest): FilledRequest {
+    if (this.#env.size === 0) return request;
+    const value = (name: string) => this.#env.get(name);
+    const text = (t: string) => (t.includes('${env:') ? t.replace(ENV_IN_TEXT, (whole, name: string) => value(name) ?? whole) : t);
+    const body = (v: unknown, depth: number): unknown => {
+      if (typeof v === 'string') return text(v);
+      if (depth > 32 || v === null || typeof v !== 'object') return v;
+      if (Array.isArray(v)) return v.map((x) => body(x, depth + 1));
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, body(x, depth + 1)]));
+    };
+    const target = request.target.replace(ENV_IN_TARGET, (whole, a: string | undefined, b: string | undefined) => {
+      const v = value((a ?? b)!);
+      return v === undefined ? whole : encodeURIComponent(v);
+    });
+    const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, text(v)]));
+    return { ...request, target, headers, ...(request.body !== undefined ? { body: body(request.body, 0) } : {}) };
   }
 
   /**
@@ -197,8 +267,9 @@ export class RequestDecoration {
    * the request's own headers and query parameters winning over them (cookies merge by name).
    * Returns a new request; `request` is not changed.
    */
-  decorate(request: FilledRequest, scenarioId?: string): FilledRequest {
-    if (this.isEmpty) return request;
+  decorate(filled: FilledRequest, scenarioId?: string): FilledRequest {
+    if (this.isEmpty) return filled;
+    const request = this.#fillEnvironment(filled);
     const { headers: configured, query: configuredQuery, credential } = this.#settings;
     const added: Record<string, string> = { ...configured };
     const addedQuery: Record<string, string> = { ...configuredQuery };
@@ -232,11 +303,9 @@ export class RequestDecoration {
     return credential.value;
   }
 
-  /** `text` with every secret (as written, URL-encoded or form-encoded) replaced by `[redacted]`. */
+  /** `text` as it may be kept: every secret (as written, URL-, form- or JSON-encoded) and credential replaced by `[redacted]`. */
   redact(text: string): string {
-    let out = text;
-    for (const s of this.#secrets) if (out.includes(s)) out = out.split(s).join(REDACTED);
-    return out;
+    return this.redactor.text(text);
   }
 
   /** What the decoration adds, by name only: `headers x-tenant; query api-version; bearer token in authorization`. */

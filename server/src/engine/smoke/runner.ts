@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import type { Progress, Scenario, ScenarioResult } from '../model';
+import { isCredentialName, Redactor } from '../redact';
 import type { RequestDecoration } from './decorate';
 import { traceFromResponseBody } from '../traces/body';
 import { getPath, checkJsonExpectations } from './jsonpath';
@@ -10,6 +11,10 @@ import { fillRequest, placeholdersOf, type Variables } from './variables';
  * The smoke runner: sends each scenario's request over a keep-alive pool, runs chains in order and
  * everything else concurrently (up to `concurrency` requests in flight), retries transient
  * failures, and records what a later stage needs (status, latency, time window, body excerpt).
+ *
+ * What it records of a request and its answer passes through the run's Redactor first (the
+ * decoration's): paths, the request body, the body excerpt, the failure reasons and a trace in the
+ * body hold no secret. The request itself is sent as written.
  */
 
 export type { Variables } from './variables';
@@ -45,6 +50,19 @@ export interface RunState {
 /** Scenarios with the same key run one after another and share variables. */
 export function chainKey(s: Scenario): string {
   return s.chain ?? `#${s.id}`;
+}
+
+/** Of a passing answer only the excerpt is kept: this much more of it is redacted, so a secret cut by the excerpt's end is still found whole. */
+const REDACTION_MARGIN = 64 * 1024;
+
+/** What is kept of a request and its answer goes through this: the decoration's redactor, also hiding the values of credential-named variables (`{token}` saved from a login). */
+function redactorOf(opts: Pick<RunOptions, 'decoration'>, vars?: Variables): Redactor {
+  const base = opts.decoration?.redactor ?? Redactor.patterns;
+  if (!vars) return base;
+  const saved = Object.entries(vars)
+    .filter(([name, v]) => isCredentialName(name) && (typeof v === 'string' || typeof v === 'number'))
+    .map(([, v]) => String(v));
+  return base.withSecrets(saved);
 }
 
 const TRANSIENT_STATUS = new Set([502, 503, 504]);
@@ -137,12 +155,12 @@ export async function runScenariosWithState(baseUrl: string, scenarios: Scenario
       const s = scenarios[i];
       const missing = placeholdersOf(s.request).filter((n) => !Object.hasOwn(chainVars, n));
       if (missing.length > 0) {
-        finish(i, skippedResult(s, missing, savers));
+        finish(i, skippedResult(s, missing, savers, redactorOf(opts)));
         for (const name of Object.keys(s.save ?? {})) savers.set(name, s.name);
         continue;
       }
       if (opts.signal?.aborted) {
-        finish(i, cancelledResult(s, fillRequest(s.request, chainVars).path));
+        finish(i, cancelledResult(s, fillRequest(s.request, chainVars).path, redactorOf(opts, chainVars)));
         continue;
       }
       const r = await runOne(pool, slots, basePath, s, chainVars, opts);
@@ -159,14 +177,14 @@ export async function runScenariosWithState(baseUrl: string, scenarios: Scenario
   return { results, vars };
 }
 
-function baseResult(s: Scenario, resolvedPath: string): ScenarioResult {
+function baseResult(s: Scenario, resolvedPath: string, shown: Redactor): ScenarioResult {
   const now = Date.now();
   return {
     scenarioId: s.id,
     name: s.name,
     method: s.request.method.toUpperCase(),
-    path: s.request.path,
-    resolvedPath,
+    path: shown.text(s.request.path),
+    resolvedPath: shown.text(resolvedPath),
     expectedStatus: s.expectStatus[0] ?? 200,
     status: 0,
     ok: false,
@@ -179,8 +197,8 @@ function baseResult(s: Scenario, resolvedPath: string): ScenarioResult {
   };
 }
 
-function skippedResult(s: Scenario, missing: string[], savers: Map<string, string>): ScenarioResult {
-  const r = baseResult(s, s.request.path);
+function skippedResult(s: Scenario, missing: string[], savers: Map<string, string>, shown: Redactor): ScenarioResult {
+  const r = baseResult(s, s.request.path, shown);
   r.skipped = true;
   r.failures = missing.map((name) => {
     const by = savers.get(name);
@@ -191,8 +209,8 @@ function skippedResult(s: Scenario, missing: string[], savers: Map<string, strin
   return r;
 }
 
-function cancelledResult(s: Scenario, resolvedPath: string): ScenarioResult {
-  const r = baseResult(s, resolvedPath);
+function cancelledResult(s: Scenario, resolvedPath: string, shown: Redactor): ScenarioResult {
+  const r = baseResult(s, resolvedPath, shown);
   r.errorCode = 'ABORTED';
   r.failures = ['the run was cancelled before this request'];
   return r;
@@ -236,15 +254,17 @@ function statusWords(expected: number[]): string {
 async function runOne(pool: Pool, slots: Slots, basePath: string, s: Scenario, vars: Variables, opts: RunOptions): Promise<ScenarioResult> {
   const filled = fillRequest(s.request, vars);
   const sent = opts.decoration ? opts.decoration.decorate(filled, s.id) : filled;
-  const r = baseResult(s, filled.path);
+  const shown = redactorOf(opts, vars);
+  const r = baseResult(s, filled.path, shown);
   let payload: string | undefined;
-  if (filled.body !== undefined) {
-    if (typeof filled.body === 'string' && sent.headers['content-type'] && !sent.headers['content-type'].includes('json')) payload = filled.body;
+  if (sent.body !== undefined) {
+    if (typeof sent.body === 'string' && sent.headers['content-type'] && !sent.headers['content-type'].includes('json')) payload = sent.body;
     else {
-      payload = JSON.stringify(filled.body);
+      payload = JSON.stringify(sent.body);
       sent.headers['content-type'] ??= 'application/json';
     }
-    r.requestBody = filled.body;
+    // As written (`${env:NAME}` unfilled), credential-named fields and credentials by form hidden.
+    r.requestBody = shown.value(filled.body);
   }
   const excerptBytes = opts.excerptBytes ?? 2048;
   const baseDelay = opts.retryDelayMs ?? 100;
@@ -277,13 +297,12 @@ async function runOne(pool: Pool, slots: Slots, basePath: string, s: Scenario, v
       r.status = res.statusCode;
       const ctype = String(res.headers['content-type'] ?? '');
       transient = TRANSIENT_STATUS.has(res.statusCode);
-      const shown = opts.decoration ? opts.decoration.redact(text) : text;
-      r.bodyExcerpt = shown.length > excerptBytes ? `${shown.slice(0, excerptBytes)}…` : shown;
-      judge(s, r, text, ctype, size > MAX_BODY, vars);
-      if (opts.decoration) r.failures = r.failures.map((f) => opts.decoration!.redact(f));
+      judge(s, r, text, ctype, size > MAX_BODY, vars, shown);
+      const kept = shown.text(r.ok && text.length > excerptBytes + REDACTION_MARGIN ? text.slice(0, excerptBytes + REDACTION_MARGIN) : text);
+      r.bodyExcerpt = kept.length > excerptBytes ? `${kept.slice(0, excerptBytes)}…` : kept;
       // A server error whose body carries the stack (development error pages, JSON with a stack)
       // names its own request: no log window can be more certain.
-      if (!r.ok && r.status >= 500) r.bodyTrace = traceFromResponseBody(shown, ctype);
+      if (!r.ok && r.status >= 500) r.bodyTrace = traceFromResponseBody(kept, ctype);
     } catch (err) {
       r.status = 0;
       r.errorCode = errorCodeOf(err, false, !!opts.signal?.aborted);
@@ -304,11 +323,12 @@ async function runOne(pool: Pool, slots: Slots, basePath: string, s: Scenario, v
     const lastTransient = r.status ? TRANSIENT_STATUS.has(r.status) : TRANSIENT_CODES.has(r.errorCode ?? '');
     r.failures.push(lastTransient ? `failed after ${r.attempts} attempts (${retried.join('; ')})` : `answered on attempt ${r.attempts} (${retried.join('; ')}, retried as transient)`);
   }
+  r.failures = r.failures.map((f) => shown.text(f));
   return r;
 }
 
 /** Status, JSON expectations and saved variables; fills `r.ok` and `r.failures`. */
-function judge(s: Scenario, r: ScenarioResult, text: string, ctype: string, truncated: boolean, vars: Variables): void {
+function judge(s: Scenario, r: ScenarioResult, text: string, ctype: string, truncated: boolean, vars: Variables, shown: Redactor): void {
   const failures: string[] = [];
   const statusOk = s.expectStatus.includes(r.status);
   if (!statusOk) failures.push(`expected status ${statusWords(s.expectStatus)}, got ${r.status}`);
@@ -322,7 +342,8 @@ function judge(s: Scenario, r: ScenarioResult, text: string, ctype: string, trun
         json = JSON.parse(text);
         parsed = true;
       } catch {
-        failures.push(`expected a JSON body, got ${ctype || 'no content type'}: ${JSON.stringify(text.slice(0, 80))}`);
+        // Quoted from the redacted text: cutting first could leave half a token unrecognised.
+        failures.push(`expected a JSON body, got ${ctype || 'no content type'}: ${JSON.stringify(shown.text(text.slice(0, 8192)).slice(0, 80))}`);
       }
     }
   }

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { validationSchema } from '../config/schema';
 import { silentProgress } from '../model';
+import { redactorFor } from '../smoke/decorate';
 import type { ValidationResult, ValidationStep } from '../repair/types';
 import { checkApplies } from './apply';
 import { runChecks } from './commands';
@@ -31,7 +32,18 @@ export { withEarlierSteps } from '../smoke/scenarios';
 /** What `validatePatch` needs: the repair pipeline's validator contract. */
 export type ValidatePatchInput = ValidateInput;
 
+/**
+ * Validates a patch. What the steps print (the patched app's output, the checks' output, the
+ * scenarios' results) is redacted with the configuration's secrets before it is kept.
+ */
 export async function validatePatch(input: ValidatePatchInput): Promise<ValidationResult> {
+  const result = await validateSteps(input);
+  const redactor = redactorFor(input.config);
+  const steps = result.steps.map((s) => ({ ...s, output: redactor.text(s.output), ...(s.summary !== undefined ? { summary: redactor.text(s.summary) } : {}) }));
+  return { ...result, steps };
+}
+
+async function validateSteps(input: ValidatePatchInput): Promise<ValidationResult> {
   const workspace = path.resolve(input.workspace);
   const progress = input.progress ?? silentProgress;
   const validation = validationSchema.parse(input.config.validation ?? {});

@@ -1,3 +1,4 @@
+import { Redactor } from '../../redact';
 import type { NoPlan, Planner, PlannerOutcome, PlanningContext } from '../../repair/types';
 import { parsePlanOutput } from './parse';
 import { buildPlanPrompt, repairMessages } from './prompt';
@@ -36,12 +37,16 @@ export function createPlannerFromProvider(provider: LlmProvider, opts: LlmPlanne
     name: 'llm',
     async plan(ctx: PlanningContext): Promise<PlannerOutcome> {
       const base = await buildPlanPrompt(ctx, { maxOperations: opts.maxOperations });
+      const redactor = ctx.redactor ?? Redactor.patterns;
       let messages = base;
       let errors: string[] = [];
       for (let attempt = 1; attempt <= retries + 1; attempt++) {
         let text: string;
         try {
-          text = (await provider.chat(messages, { temperature: 0, responseFormat: 'json', signal: opts.signal })).text;
+          // Only redacted text leaves the machine, and what leaves is recorded.
+          const sent = messages.map((m) => ({ ...m, content: redactor.code(m.content) }));
+          ctx.sent?.({ planner: 'llm', provider: provider.name, sentAt: Date.now(), messages: sent });
+          text = (await provider.chat(sent, { temperature: 0, responseFormat: 'json', signal: opts.signal })).text;
         } catch (err) {
           const e = err instanceof LlmError ? err : new LlmError('network', (err as Error)?.message ?? String(err));
           const noPlan: LlmNoPlan = {
