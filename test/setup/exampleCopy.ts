@@ -26,9 +26,10 @@ export interface ExampleCopy {
 /**
  * Copies `examples/<name>` (without node_modules, __pycache__, .smoke-repair) and starts it on
  * `port`. The example's image must exist (`ensureExampleUp(name)` builds it); it is tagged anew for
- * the copy, so a rebuild of the copy never touches the shared one.
+ * the copy, so a rebuild of the copy never touches the shared one. `prepare` may change the copy's
+ * files (its compose file, its code, its smoke-repair.yaml) before it starts.
  */
-export async function copyExample(name: ExampleName, port: number): Promise<ExampleCopy> {
+export async function copyExample(name: ExampleName, port: number, options: { prepare?: (dir: string) => void } = {}): Promise<ExampleCopy> {
   const src = exampleDetails(name).dir;
   const dir = mkdtempSync(path.join(tmpdir(), `copy-${name}-`));
   cpSync(src, dir, { recursive: true, filter: (s) => !/node_modules|__pycache__|\.smoke-repair/.test(s) });
@@ -62,6 +63,7 @@ export async function copyExample(name: ExampleName, port: number): Promise<Exam
     }
   };
   try {
+    options.prepare?.(dir);
     execFileSync('docker', ['tag', exampleDetails(name).image, image]);
     execFileSync('docker-compose', ['-p', project, '-f', composeFile, 'up', '-d', '--no-build'], { stdio: 'pipe' });
     await waitForHealth(baseUrl, '/health', 60_000);
