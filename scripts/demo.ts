@@ -1,6 +1,8 @@
 /**
  * The demo: the whole loop on a private copy of the bundled FastAPI example, so the example itself
- * never changes. Smoke → plan → policy → patch → sandbox validation → apply → smoke again.
+ * never changes. Smoke → plan → policy → patch → sandbox validation → apply → reload → smoke,
+ * iteration after iteration (`repair --loop`) until the rules reach no further, then the table of
+ * iterations and what is left for a person.
  *
  *   node --import tsx scripts/demo.ts [--keep]      (npm run demo)
  *
@@ -33,8 +35,8 @@ async function main(): Promise<number> {
     process.stderr.write(`a copy of examples/shop-api runs at ${copy.baseUrl} from ${copy.dir}\n`);
     step('smoke: which scenarios fail, and where');
     if (cli(['smoke', '--workspace', copy.dir, '--quiet']) > 1) return 2;
-    step('repair --once: plan, check, patch, validate in a sandbox, apply the safe fixes, smoke again');
-    const code = cli(['repair', '--once', '--workspace', copy.dir, '--quiet']);
+    step('repair --loop: plan, check, patch, validate in a sandbox, apply the safe fixes, reload, smoke again; until no pass gains');
+    const code = cli(['repair', '--loop', '--workspace', copy.dir, '--quiet']);
     if (code > 1) return 2;
     step('what changed in the copy');
     const original = path.join(__dirname, '..', 'examples', 'shop-api');
@@ -42,7 +44,7 @@ async function main(): Promise<number> {
       spawnSync('git', ['--no-pager', 'diff', '--no-index', '--no-color', path.join(original, part), path.join(copy.dir, part)], { stdio: 'inherit' });
     }
     if (keep) {
-      process.stderr.write(`\nThe copy keeps running (--keep) at ${copy.baseUrl}; records of each repair: ${path.join(copy.dir, '.smoke-repair', 'runs')}\n`);
+      process.stderr.write(`\nThe copy keeps running (--keep) at ${copy.baseUrl}; records of each repair: ${path.join(copy.dir, '.smoke-repair')} (\`npx smoke-repair history --workspace ${copy.dir}\`)\n`);
       process.stderr.write(`Undo the last fix with \`npx smoke-repair rollback --workspace ${copy.dir}\`.\n`);
     }
     return 0;

@@ -11,7 +11,9 @@ import {
   type SmokeReport,
 } from './engine';
 import { COMMANDS, commandHelp, findCommand, helpTopic, isParseArgsError, parseCommand, unknownCommand, USAGE, usageHint, UsageError, wantsHelp, type CommandSpec } from './cliArgs';
-import { formatPlans, formatRepairSummary, formatSmokeTable } from './cliTable';
+import { formatHistory, formatLoop, formatPlans, formatRepairSummary, formatSmokeTable } from './cliTable';
+import { listLoopRecords, repairLoop } from './engine/loop';
+import { listRecords } from './engine/records';
 import { ApplyError } from './engine/apply';
 import { loadConfig } from './engine/config';
 import { Redactor } from './engine/redact';
@@ -121,10 +123,51 @@ async function planCommand(args: string[]): Promise<number> {
   return rows.every((r) => r.patch && r.patchPolicy?.allowed) ? EXIT.ok : EXIT.failures;
 }
 
+/** A pass rate given on the command line: 0..1, or a percentage (`90%`). */
+function parseTarget(text: string): number {
+  const pctForm = /^(\d+(?:\.\d+)?)%$/.exec(text.trim());
+  const value = pctForm ? Number(pctForm[1]) / 100 : Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) throw new UsageError(`--target must be a pass rate between 0 and 1, or a percentage such as 90% (got "${text}")`);
+  return value;
+}
+
+function parseIterations(text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || value < 1 || value > 100) throw new UsageError(`--max-iterations must be a whole number from 1 to 100 (got "${text}")`);
+  return value;
+}
+
 async function repairCommand(args: string[]): Promise<number> {
   const values = parseCommand(COMMANDS.repair, args);
-  if (!values.once) throw new UsageError('repair needs --once (one pass: smoke, repair, smoke again)');
+  if (values.once && values.loop) throw new UsageError('repair takes --once or --loop, not both');
+  if (!values.once && !values.loop) throw new UsageError('repair needs --once (one pass: smoke, repair, smoke again) or --loop (passes until the target)');
+  if (!values.loop && (values['max-iterations'] !== undefined || values.target !== undefined)) throw new UsageError('--max-iterations and --target go with --loop');
+  if (values.loop && values.violation !== undefined) throw new UsageError('--violation goes with --once: the loop repairs every failure');
   const workspace = path.resolve(values.workspace ?? process.cwd());
+  if (values.loop) {
+    const target = values.target === undefined ? 1 : parseTarget(values.target);
+    const maxIterations = values['max-iterations'] === undefined ? 5 : parseIterations(values['max-iterations']);
+    await warnAboutConfig(workspace, values.config, values.quiet || false);
+    const quietly = values.quiet || false;
+    const { record, file } = await withSignals((signal) =>
+      repairLoop({
+        workspace,
+        configFile: values.config,
+        progress: stderrProgress(quietly),
+        signal,
+        apply: values['dry-run'] ? 'none' : 'safe',
+        target,
+        maxIterations,
+        log: (line) => {
+          if (!quietly) process.stderr.write(`${line}\n`);
+        },
+      }),
+    );
+    if (values.json) process.stdout.write(JSON.stringify({ ...record, file }, null, 2) + '\n');
+    else process.stdout.write(formatLoop(record, file));
+    const last = record.iterations.at(-1);
+    return last && last.passedAfter === last.total ? EXIT.ok : EXIT.failures;
+  }
   await warnAboutConfig(workspace, values.config, values.quiet || false);
   const summary = await withSignals((signal) =>
     repairOnce({
@@ -137,12 +180,25 @@ async function repairCommand(args: string[]): Promise<number> {
     }),
   );
   if (values.json) {
-    const { reportAfter: _omit, ...rest } = summary;
+    const { reportAfter: _omit, reportBefore: _before, ...rest } = summary;
     process.stdout.write(JSON.stringify({ version: 1, ...rest }, null, 2) + '\n');
   } else {
     process.stdout.write(formatRepairSummary(summary));
   }
   return summary.passedAfter === summary.total ? EXIT.ok : EXIT.failures;
+}
+
+async function historyCommand(args: string[]): Promise<number> {
+  const values = parseCommand(COMMANDS.history, args);
+  const workspace = path.resolve(values.workspace ?? process.cwd());
+  const { loops, problems: loopProblems } = await listLoopRecords(workspace);
+  const { records, problems } = await listRecords(workspace);
+  if (values.json) {
+    process.stdout.write(JSON.stringify({ version: 1, loops, records, problems: [...loopProblems, ...problems] }, null, 2) + '\n');
+  } else {
+    process.stdout.write(formatHistory(loops, records, [...loopProblems, ...problems]));
+  }
+  return EXIT.ok;
 }
 
 async function rollbackCommand(args: string[]): Promise<number> {
@@ -242,6 +298,8 @@ export async function main(argv: string[]): Promise<number> {
         return await repairCommand(rest);
       case 'rollback':
         return await rollbackCommand(rest);
+      case 'history':
+        return await historyCommand(rest);
       case 'help': {
         const topic = helpTopic(rest);
         process.stdout.write((topic ? commandHelp(topic) : USAGE) + '\n');

@@ -95,13 +95,17 @@ export const COMMANDS = {
   repair: {
     name: 'repair',
     summary: 'Run smoke, plan, validate in a sandbox and apply every safe, validated fix; run smoke again.',
-    usage: 'repair --once [--workspace DIR] [--config FILE] [--violation ID] [--dry-run] [--json] [--quiet]',
+    usage: 'repair --once|--loop [--max-iterations N] [--target R] [--workspace DIR] [--config FILE] [--violation ID] [--dry-run] [--json] [--quiet]',
     description: [
       'Run smoke, then plan, validate in a sandbox and apply every safe, validated fix, restart (or rebuild) the app and run smoke again.',
       'Prints per failure the planner, the decision, the validation, whether the fix was applied and why, and the pass rate before and after.',
+      'With --loop, passes follow each other until the target pass rate, the iteration limit, a pass that gains nothing, or a regression (whose applies are rolled back); the loop record (.smoke-repair/loops/) says why it stopped and what is left for a person.',
     ],
     options: {
-      once: { type: 'boolean', help: 'one pass: smoke, repair, smoke again (required)' },
+      once: { type: 'boolean', help: 'one pass: smoke, repair, smoke again' },
+      loop: { type: 'boolean', help: 'passes until the target, the limit, a plateau or a regression' },
+      'max-iterations': { type: 'string', arg: 'N', help: 'with --loop: at most N passes (default 5)' },
+      target: { type: 'string', arg: 'R', help: 'with --loop: stop at this pass rate, 0..1 or a percentage (default 1)' },
       workspace,
       config,
       violation,
@@ -109,11 +113,23 @@ export const COMMANDS = {
       json: { type: 'boolean', help: 'print the run summary as JSON' },
       quiet,
     },
-    examples: ['smoke-repair repair --once', 'smoke-repair repair --once --dry-run', 'smoke-repair repair --once --violation add-item --json'],
+    examples: ['smoke-repair repair --once', 'smoke-repair repair --once --dry-run', 'smoke-repair repair --once --violation add-item --json', 'smoke-repair repair --loop --max-iterations 3 --target 0.9'],
     exitCodes: [
       [0, 'every scenario passes afterwards'],
       [1, 'failures remain'],
       [2, `${unreachable}, or no such violation`],
+    ],
+  },
+  history: {
+    name: 'history',
+    summary: 'List the repair loops and passes recorded in .smoke-repair/, newest last.',
+    usage: 'history [--workspace DIR] [--json]',
+    description: ['Each loop with its pass rate per iteration, the fixes applied and why it stopped; then the passes run on their own (repair --once). A record that cannot be read is named, never fatal.'],
+    options: { workspace, json: { type: 'boolean', help: 'print the loops and records as JSON' } },
+    examples: ['smoke-repair history', 'smoke-repair history --json'],
+    exitCodes: [
+      [0, 'history shown (also when empty)'],
+      [2, 'bad usage'],
     ],
   },
   rollback: {

@@ -1,6 +1,7 @@
 import type { SmokeReport } from './engine';
 import { describeTraceOrigin } from './engine/violations';
-import type { PassedOver, PolicyDecision, RepairRunSummary, ViolationPlan } from './engine/repair';
+import type { LoopRecord } from './engine/loop';
+import type { PassedOver, PolicyDecision, RepairRecord, RepairRunSummary, ViolationPlan } from './engine/repair';
 
 function pad(text: string, width: number): string {
   return text.length >= width ? text : text + ' '.repeat(width - text.length);
@@ -46,7 +47,8 @@ export function formatSmokeTable(report: SmokeReport, opts: { color: boolean }):
 }
 
 type PlanRow = ViolationPlan;
-type RunSummary = RepairRunSummary;
+/** What the summary table shows of a pass (the reports and step timings are not shown). */
+type RunSummary = Omit<RepairRunSummary, 'reportBefore' | 'reportAfter' | 'timings'>;
 type Decision = PolicyDecision;
 
 const pct = (r: number) => `${(r * 100).toFixed(1)}%`;
@@ -103,5 +105,54 @@ export function formatRepairSummary(s: RunSummary): string {
   if (s.reload) out.push(`App: ${s.reload}`);
   out.push(`Pass rate: ${s.passedBefore}/${s.total} (${pct(s.passRateBefore)}) → ${s.passedAfter}/${s.total} (${pct(s.passRateAfter)})${s.smokeAgain ? '' : ' (nothing applied; smoke not run again)'}`);
   out.push(`Records: ${s.records.length ? s.recordFiles[0].replace(/[^/\\]+$/, '') : '-'}`);
+  return out.join('\n') + '\n';
+}
+
+/** A loop record as a table: one row per iteration, then why it stopped and what is left. */
+export function formatLoop(loop: LoopRecord, file?: string): string {
+  const rows = loop.iterations.map((it) => [
+    String(it.n),
+    `${it.passedBefore}/${it.total} (${pct(it.passRateBefore)})`,
+    `${it.passedAfter}/${it.total} (${pct(it.passRateAfter)})`,
+    Object.entries(it.fixesByType).map(([t, n]) => `${t} ${n}`).join(', ') || '-',
+    it.rolledBack ? `rolled back (${it.rolledBack.regressed.join(', ')} regressed)` : `${(it.durationMs / 1000).toFixed(1)} s`,
+  ]);
+  const head = ['iteration', 'before', 'after', 'fixes applied', 'time'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const out = [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+  out.push('', `Stopped: ${loop.stopReason ?? 'running'}${loop.stopDetail ? ` (${loop.stopDetail})` : ''}`);
+  if (loop.passRateStart !== undefined && loop.passRateEnd !== undefined) out.push(`Pass rate: ${pct(loop.passRateStart)} → ${pct(loop.passRateEnd)} (target ${pct(loop.target)})`);
+  if (loop.escalation?.length) {
+    out.push('', `Left for a person (${loop.escalation.length}):`);
+    for (const e of loop.escalation) out.push(`  ● ${e.message}`, `    tried: ${e.tried}`);
+  }
+  if (file) out.push('', `Loop record: ${file}`);
+  return out.join('\n') + '\n';
+}
+
+/** The loops, then the passes run on their own, oldest first. */
+export function formatHistory(loops: LoopRecord[], records: RepairRecord[], problems: Array<{ file: string; error: string }>): string {
+  const out: string[] = [];
+  const inLoops = new Set(loops.flatMap((l) => l.iterations.flatMap((it) => it.records)));
+  for (const l of loops) {
+    const when = new Date(l.startedAt).toISOString().replace('T', ' ').slice(0, 19);
+    const rate = l.passRateStart !== undefined && l.passRateEnd !== undefined ? `${pct(l.passRateStart)} → ${pct(l.passRateEnd)}` : 'no pass finished';
+    const applied = l.iterations.reduce((n, it) => n + it.applied.length, 0);
+    out.push(`${when}  ${l.id}  ${l.iterations.length} iteration(s)  ${rate}  ${applied} fix(es) kept  stopped: ${l.stopReason ?? 'unfinished (interrupted?)'}`);
+  }
+  const alone = records.filter((r) => !inLoops.has(r.id));
+  const runs = new Map<string, RepairRecord[]>();
+  for (const r of alone) {
+    const run = r.id.replace(/-\d+$/, '');
+    runs.set(run, [...(runs.get(run) ?? []), r]);
+  }
+  for (const [run, rs] of runs) {
+    const when = new Date(rs[0]!.createdAt).toISOString().replace('T', ' ').slice(0, 19);
+    const after = rs[0]!.passRateAfter;
+    out.push(`${when}  ${run}  one pass  ${pct(rs[0]!.passRateBefore)}${after !== undefined ? ` → ${pct(after)}` : ''}  ${rs.filter((r) => r.applied).length} of ${rs.length} applied`);
+  }
+  if (out.length === 0) out.push('No repairs recorded yet: run `smoke-repair repair --once` or `smoke-repair repair --loop`.');
+  for (const p of problems) out.push(`cannot read ${p.file}: ${p.error}`);
   return out.join('\n') + '\n';
 }

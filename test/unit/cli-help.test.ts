@@ -134,7 +134,7 @@ describe('parseCommand', () => {
   test('values with defaults, short options, and each kind of usage error', () => {
     assert.deepEqual(
       { ...parseCommand(COMMANDS.repair, ['--once', '-w', 'ws', '--violation=add-item', '-q']) },
-      { once: true, workspace: 'ws', violation: 'add-item', quiet: true, 'dry-run': false, json: false },
+      { once: true, loop: false, workspace: 'ws', violation: 'add-item', quiet: true, 'dry-run': false, json: false },
     );
     const usage = (args: string[], pattern: RegExp) =>
       assert.throws(

@@ -118,21 +118,26 @@ export const repairRecordSchema = z.strictObject({
     .optional(),
 });
 
-function stamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace('.', '');
+/** `<UTC timestamp>-<id>.json`: files of a folder sort in the order they were made. */
+export function stampedName(createdAt: number, id: string): string {
+  return `${new Date(createdAt).toISOString().replace(/[-:]/g, '').replace('.', '')}-${id}.json`;
 }
 
 /** The file a record is stored in, relative to the workspace. */
 export function recordFile(record: Pick<RepairRecord, 'id' | 'createdAt'>): string {
-  return path.join(RUNS_DIR, `${stamp(record.createdAt)}-${record.id}.json`);
+  return path.join(RUNS_DIR, stampedName(record.createdAt, record.id));
+}
+
+/** Write (or rewrite) a JSON document atomically, its folder made when missing; returns the path. */
+export async function writeJsonFile(file: string, value: unknown): Promise<string> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
+  return file;
 }
 
 /** Write (or rewrite) a record atomically; returns its absolute path. */
 export async function writeRecord(workspace: string, record: RepairRecord): Promise<string> {
-  const file = path.join(path.resolve(workspace), recordFile(record));
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFileAtomic(file, JSON.stringify(record, null, 2) + '\n');
-  return file;
+  return writeJsonFile(path.join(path.resolve(workspace), recordFile(record)), record);
 }
 
 export interface RecordProblem {
@@ -140,16 +145,18 @@ export interface RecordProblem {
   error: string;
 }
 
-/** Every stored record, oldest first; files that do not parse are listed in `problems`. */
-export async function listRecords(workspace: string): Promise<{ records: RepairRecord[]; problems: RecordProblem[] }> {
-  const dir = path.join(path.resolve(workspace), RUNS_DIR);
+/**
+ * Every JSON document of a folder that the schema accepts, in file-name order; a file that is not
+ * JSON or that the schema rejects is listed in `problems` (never fatal). A missing folder is empty.
+ */
+export async function readJsonFolder<T>(dir: string, schema: z.ZodType<T>): Promise<{ items: T[]; problems: RecordProblem[] }> {
   let names: string[];
   try {
     names = (await readdir(dir)).filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort();
   } catch {
-    return { records: [], problems: [] };
+    return { items: [], problems: [] };
   }
-  const records: RepairRecord[] = [];
+  const items: T[] = [];
   const problems: RecordProblem[] = [];
   for (const name of names) {
     const file = path.join(dir, name);
@@ -160,10 +167,17 @@ export async function listRecords(workspace: string): Promise<{ records: RepairR
       problems.push({ file, error: `not valid JSON: ${(err as Error).message}` });
       continue;
     }
-    const parsed = repairRecordSchema.safeParse(value);
-    if (parsed.success) records.push(parsed.data as RepairRecord);
+    const parsed = schema.safeParse(value);
+    if (parsed.success) items.push(parsed.data);
     else problems.push({ file, error: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') });
   }
+  return { items, problems };
+}
+
+/** Every stored record, oldest first; files that do not parse are listed in `problems`. */
+export async function listRecords(workspace: string): Promise<{ records: RepairRecord[]; problems: RecordProblem[] }> {
+  const { items, problems } = await readJsonFolder(path.join(path.resolve(workspace), RUNS_DIR), repairRecordSchema);
+  const records = items as RepairRecord[];
   records.sort((a, b) => a.createdAt - b.createdAt);
   return { records, problems };
 }

@@ -81,6 +81,8 @@ export interface RepairOnceOptions {
   executors?: ExecutorMap;
   /** After applying, restart (or rebuild) the app before smoke runs again. Default true. */
   reload?: boolean;
+  /** A smoke report of the app as it is now (the loop's last run): used instead of running smoke first. */
+  initialReport?: SmokeReport;
 }
 
 export interface RepairRunSummary {
@@ -100,6 +102,10 @@ export interface RepairRunSummary {
   /** Whether smoke ran again (only when something was applied). */
   smokeAgain: boolean;
   reportAfter?: SmokeReport;
+  /** The smoke report the pass started from. */
+  reportBefore: SmokeReport;
+  /** Milliseconds of the pass's own steps: the first smoke run (0 when given), the reload and the smoke run after it. */
+  timings: { smoke: number; reload: number; smokeAgain: number };
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
@@ -132,7 +138,9 @@ export async function repairOnce(opts: RepairOnceOptions): Promise<RepairRunSumm
   const validator = opts.validator ?? defaultValidator;
   const runId = `run-${randomBytes(4).toString('hex')}`;
 
-  const report = await runSmoke({ workspace, configFile: opts.configFile, progress, signal: opts.signal });
+  const smokeStart = performance.now();
+  const report = opts.initialReport ?? (await runSmoke({ workspace, configFile: opts.configFile, progress, signal: opts.signal }));
+  const passTimings = { smoke: opts.initialReport ? 0 : round(performance.now() - smokeStart), reload: 0, smokeAgain: 0 };
   const violations = selectViolations(report, opts.violationId);
   const read = workspaceReader(workspace);
   const records: RepairRecord[] = [];
@@ -232,10 +240,14 @@ export async function repairOnce(opts: RepairOnceOptions): Promise<RepairRunSumm
   if (changed.size > 0) {
     if (opts.reload !== false) {
       progress.report('Reloading the app', 0.85);
+      const t = performance.now();
       reload = await reloadApp(workspace, config, [...changed].sort(), progress, opts.signal);
+      passTimings.reload = round(performance.now() - t);
     }
     progress.report('Running smoke again', 0.9);
+    const t = performance.now();
     reportAfter = await runSmoke({ workspace, configFile: opts.configFile, progress: silentProgress, signal: opts.signal });
+    passTimings.smokeAgain = round(performance.now() - t);
     passRateAfter = reportAfter.passRate;
     passedAfter = reportAfter.passed;
     total = reportAfter.total;
@@ -264,6 +276,8 @@ export async function repairOnce(opts: RepairOnceOptions): Promise<RepairRunSumm
     reload,
     smokeAgain: reportAfter !== undefined,
     reportAfter,
+    reportBefore: report,
+    timings: passTimings,
   };
 }
 

@@ -1,0 +1,230 @@
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { readJsonFolder, stampedName, writeJsonFile, type RecordProblem } from '../records';
+import { silentProgress, type Progress, type SmokeReport } from '../model';
+import { repairOnce, rollbackFix, type RepairOnceOptions, type RepairRecord, type RepairRunSummary } from '../repair';
+
+/**
+ * The repair loop: smoke → plan → validate → apply → reload → smoke, iteration after iteration,
+ * until the target pass rate, the iteration limit, a plateau (an iteration that gains nothing), or
+ * a regression (a scenario that passed fails after an apply: that iteration's applies are rolled
+ * back byte for byte and the app reloaded). Each iteration is one `repairOnce` pass, so every
+ * iteration plans from fresh evidence. The loop's own record (`.smoke-repair/loops/`) ties the
+ * iterations to their repair records; what the loop could not fix is escalated in it, with what
+ * was tried.
+ */
+
+export const LOOPS_DIR = path.join('.smoke-repair', 'loops');
+
+export type StopReason = 'target' | 'max-iterations' | 'plateau' | 'regression' | 'cancelled';
+
+const iterationSchema = z.object({
+  n: z.number().int().min(1),
+  repairRunId: z.string(),
+  startedAt: z.number(),
+  durationMs: z.number(),
+  passRateBefore: z.number(),
+  passRateAfter: z.number(),
+  passedBefore: z.number().int(),
+  passedAfter: z.number().int(),
+  total: z.number().int(),
+  /** Repair record ids of the iteration, and of those applied (and kept). */
+  records: z.array(z.string()),
+  applied: z.array(z.string()),
+  /** Applied fixes by operation type (`add_import: 2`). */
+  fixesByType: z.record(z.string(), z.number().int()),
+  /** A regression: the scenarios that passed before and failed after, and the applies rolled back for it. */
+  rolledBack: z.object({ regressed: z.array(z.string()), records: z.array(z.string()), reload: z.string().optional() }).optional(),
+  /** Milliseconds spent per step (summed over the iteration's records; smoke and reload from the pass). */
+  timings: z.record(z.string(), z.number()),
+});
+
+export const loopRecordSchema = z.object({
+  version: z.literal(1),
+  id: z.string().regex(/^[A-Za-z0-9._-]+$/),
+  startedAt: z.number(),
+  endedAt: z.number().optional(),
+  target: z.number(),
+  maxIterations: z.number().int(),
+  passRateStart: z.number().optional(),
+  passRateEnd: z.number().optional(),
+  iterations: z.array(iterationSchema),
+  stopReason: z.enum(['target', 'max-iterations', 'plateau', 'regression', 'cancelled']).optional(),
+  /** Why it stopped, in words. */
+  stopDetail: z.string().optional(),
+  /** What is left for a person: each failing scenario with what was tried last. */
+  escalation: z.array(z.object({ scenario: z.string(), message: z.string(), tried: z.string() })).optional(),
+  counters: z.object({
+    /** Attempts by signal (failure type / exception) and outcome (applied, validation-failed, needs-review, no-plan, other). */
+    autofix_attempts_total: z.record(z.string(), z.number().int()),
+    autofix_success_ratio: z.number(),
+  }),
+});
+
+export type LoopIteration = z.infer<typeof iterationSchema>;
+export type LoopRecord = z.infer<typeof loopRecordSchema>;
+
+export interface LoopOptions extends Omit<RepairOnceOptions, 'violationId'> {
+  /** Stop once the pass rate reaches this (0..1, default 1). */
+  target?: number;
+  /** At most this many iterations (default 5). */
+  maxIterations?: number;
+  /** One structured line per iteration (JSON), for logs. */
+  log?: (line: string) => void;
+}
+
+/** Where a loop record is kept, relative to the workspace. */
+export function loopFile(record: Pick<LoopRecord, 'id' | 'startedAt'>): string {
+  return path.join(LOOPS_DIR, stampedName(record.startedAt, record.id));
+}
+
+export async function writeLoopRecord(workspace: string, record: LoopRecord): Promise<string> {
+  return writeJsonFile(path.join(path.resolve(workspace), loopFile(record)), record);
+}
+
+/** Every loop record, oldest first; a file that does not parse is reported, never fatal. */
+export async function listLoopRecords(workspace: string): Promise<{ loops: LoopRecord[]; problems: RecordProblem[] }> {
+  const { items, problems } = await readJsonFolder(path.join(path.resolve(workspace), LOOPS_DIR), loopRecordSchema);
+  return { loops: items.sort((a, b) => a.startedAt - b.startedAt), problems };
+}
+
+const passing = (r: SmokeReport) => new Set(r.scenarios.filter((s) => s.ok && !s.skipped).map((s) => s.scenarioId));
+
+function outcomeOf(r: RepairRecord): string {
+  if (r.applied) return 'applied';
+  if (r.noPlan) return 'no-plan';
+  if (r.validation && r.validation.status !== 'passed') return 'validation-failed';
+  if (/needs review|checked \(not run\)/.test(r.reason)) return 'needs-review';
+  return 'other';
+}
+
+function signalOf(r: RepairRecord): string {
+  return r.violation.exceptionClass ?? r.violation.failureType;
+}
+
+function sumTimings(summary: RepairRunSummary, extra: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = { ...extra };
+  for (const r of summary.records) for (const [k, v] of Object.entries(r.timings)) out[k] = Math.round(((out[k] ?? 0) + (v ?? 0)) * 100) / 100;
+  return out;
+}
+
+/** Run the loop. Throws ConfigError / EnvironmentError like repairOnce; a cancel ends it with `cancelled`. */
+export async function repairLoop(opts: LoopOptions): Promise<{ record: LoopRecord; file: string; last?: RepairRunSummary }> {
+  const workspace = path.resolve(opts.workspace);
+  const target = opts.target ?? 1;
+  const maxIterations = opts.maxIterations ?? 5;
+  if (!(target >= 0 && target <= 1)) throw new RangeError(`the target pass rate must be between 0 and 1 (got ${target})`);
+  if (!Number.isInteger(maxIterations) || maxIterations < 1) throw new RangeError(`the iteration limit must be a whole number of at least 1 (got ${maxIterations})`);
+  const progress: Progress = opts.progress ?? silentProgress;
+  const record: LoopRecord = {
+    version: 1,
+    id: `loop-${randomBytes(4).toString('hex')}`,
+    startedAt: Date.now(),
+    target,
+    maxIterations,
+    iterations: [],
+    counters: { autofix_attempts_total: {}, autofix_success_ratio: 0 },
+  };
+  let file = await writeLoopRecord(workspace, record);
+  let last: RepairRunSummary | undefined;
+  const allRecords: RepairRecord[] = [];
+  const stop = (reason: StopReason, detail: string) => {
+    record.stopReason = reason;
+    record.stopDetail = detail;
+  };
+
+  try {
+    for (let n = 1; n <= maxIterations; n++) {
+      opts.signal?.throwIfAborted();
+      progress.report(`Iteration ${n} of at most ${maxIterations}`, (n - 1) / maxIterations);
+      const started = Date.now();
+      // Each iteration starts from the smoke run that ended the one before: fresh evidence, run once.
+      const summary = await repairOnce({ ...opts, workspace, ...(last?.reportAfter ? { initialReport: last.reportAfter } : {}) });
+      last = summary;
+      allRecords.push(...summary.records);
+      record.passRateStart ??= summary.passRateBefore;
+      const applied = summary.records.filter((r) => r.applied);
+      const fixesByType: Record<string, number> = {};
+      for (const r of applied) for (const op of r.plan?.operations ?? []) fixesByType[op.type] = (fixesByType[op.type] ?? 0) + 1;
+      const iteration: LoopIteration = {
+        n,
+        repairRunId: summary.runId,
+        startedAt: started,
+        durationMs: Date.now() - started,
+        passRateBefore: summary.passRateBefore,
+        passRateAfter: summary.passRateAfter,
+        passedBefore: summary.passedBefore,
+        passedAfter: summary.passedAfter,
+        total: summary.total,
+        records: summary.records.map((r) => r.id),
+        applied: applied.map((r) => r.id),
+        fixesByType,
+        timings: sumTimings(summary, { smoke: summary.timings.smoke + summary.timings.smokeAgain, reload: summary.timings.reload }),
+      };
+      record.iterations.push(iteration);
+
+      if (summary.counts.violations === 0) stop('target', `every scenario passes (${summary.passedBefore}/${summary.total})`);
+      else if (applied.length === 0) stop('plateau', `iteration ${n} applied nothing: ${summary.counts.planned} planned, ${summary.counts.validated} validated, none safe and validated to apply`);
+      else {
+        // A scenario that passed before the applies and fails after: roll the iteration back.
+        const before = passing(summary.reportBefore);
+        const after = summary.reportAfter ? passing(summary.reportAfter) : before;
+        const regressed = [...before].filter((id) => !after.has(id));
+        if (regressed.length > 0) {
+          const names = regressed.map((id) => summary.reportAfter!.scenarios.find((s) => s.scenarioId === id)?.name ?? id);
+          progress.report(`Rolling back iteration ${n}: ${names.join(', ')} regressed`, n / maxIterations);
+          let reload: string | undefined;
+          for (const r of [...applied].reverse()) {
+            const undone = await rollbackFix({ workspace, configFile: opts.configFile, checkpointId: r.checkpointId, reload: r === applied[0], progress, signal: opts.signal });
+            reload = undone.reload ?? reload;
+          }
+          iteration.rolledBack = { regressed: names, records: applied.map((r) => r.id), ...(reload ? { reload } : {}) };
+          iteration.applied = [];
+          iteration.passRateAfter = summary.passRateBefore;
+          iteration.passedAfter = summary.passedBefore;
+          stop('regression', `iteration ${n} made ${names.join(', ')} fail; its ${applied.length} applied fix${applied.length === 1 ? ' was' : 'es were'} rolled back`);
+        } else if (summary.passRateAfter <= summary.passRateBefore) {
+          stop('plateau', `iteration ${n} gained nothing (${summary.passedBefore}/${summary.total} → ${summary.passedAfter}/${summary.total})`);
+        } else if (summary.passRateAfter >= target) {
+          stop('target', `the pass rate ${pct(summary.passRateAfter)} reached the target ${pct(target)}`);
+        }
+      }
+      opts.log?.(JSON.stringify({ event: 'iteration', loop: record.id, n, passRateBefore: iteration.passRateBefore, passRateAfter: iteration.passRateAfter, fixesByType, stopReason: record.stopReason ?? null }));
+      file = await writeLoopRecord(workspace, record);
+      if (record.stopReason) break;
+    }
+    if (!record.stopReason) stop('max-iterations', `${maxIterations} iteration${maxIterations === 1 ? '' : 's'} run, the pass rate is ${pct(record.iterations.at(-1)!.passRateAfter)} (target ${pct(target)})`);
+  } catch (err) {
+    if ((err as Error).name !== 'AbortError') throw err;
+    stop('cancelled', 'cancelled by the user; files are as the last complete step left them');
+  }
+
+  const end = record.iterations.at(-1);
+  record.passRateEnd = end?.passRateAfter ?? record.passRateStart;
+  record.endedAt = Date.now();
+  if (record.stopReason !== 'target') record.escalation = escalation(last, allRecords);
+  for (const r of allRecords) {
+    const key = `${signalOf(r)},${outcomeOf(r)}`;
+    record.counters.autofix_attempts_total[key] = (record.counters.autofix_attempts_total[key] ?? 0) + 1;
+  }
+  const kept = record.iterations.reduce((k, it) => k + it.applied.length, 0);
+  const attempts = allRecords.filter((r) => r.plan).length;
+  record.counters.autofix_success_ratio = attempts === 0 ? 0 : Math.round((kept / attempts) * 1000) / 1000;
+  file = await writeLoopRecord(workspace, record);
+  return { record, file, last };
+}
+
+/** What is left for a person when the loop stops short: each scenario still failing, with its last attempt. */
+function escalation(last: RepairRunSummary | undefined, all: RepairRecord[]): NonNullable<LoopRecord['escalation']> {
+  const report = last?.reportAfter ?? last?.reportBefore;
+  const failing = report ? report.violations : [];
+  return failing.map((v) => {
+    const tried = [...all].reverse().find((r) => r.violation.scenario === v.scenario);
+    return { scenario: v.scenario, message: v.message, tried: tried ? tried.reason || outcomeOf(tried) : 'not attempted' };
+  });
+}
+
+function pct(n: number): string {
+  return `${Math.round(n * 100)}%`;
+}
