@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { readJsonFolder, stampedName, writeJsonFile, type RecordProblem } from '../records';
 import { silentProgress, type Progress, type SmokeReport } from '../model';
-import { repairOnce, rollbackFix, type RepairOnceOptions, type RepairRecord, type RepairRunSummary } from '../repair';
+import { repairOnce, rollbackFixes, type RepairOnceOptions, type RepairRecord, type RepairRunSummary } from '../repair';
 
 /**
  * The repair loop: smoke → plan → validate → apply → reload → smoke, iteration after iteration,
@@ -72,6 +72,8 @@ export interface LoopOptions extends Omit<RepairOnceOptions, 'violationId'> {
   maxIterations?: number;
   /** One structured line per iteration (JSON), for logs. */
   log?: (line: string) => void;
+  /** The pass and the rollback the loop drives (`repairOnce`, `rollbackFix`); tests give their own to drive the stopping rules. */
+  steps?: { pass: (o: RepairOnceOptions) => Promise<RepairRunSummary>; rollback: typeof rollbackFixes };
 }
 
 /** Where a loop record is kept, relative to the workspace. */
@@ -117,6 +119,7 @@ export async function repairLoop(opts: LoopOptions): Promise<{ record: LoopRecor
   if (!(target >= 0 && target <= 1)) throw new RangeError(`the target pass rate must be between 0 and 1 (got ${target})`);
   if (!Number.isInteger(maxIterations) || maxIterations < 1) throw new RangeError(`the iteration limit must be a whole number of at least 1 (got ${maxIterations})`);
   const progress: Progress = opts.progress ?? silentProgress;
+  const steps = opts.steps ?? { pass: repairOnce, rollback: rollbackFixes };
   const record: LoopRecord = {
     version: 1,
     id: `loop-${randomBytes(4).toString('hex')}`,
@@ -140,7 +143,8 @@ export async function repairLoop(opts: LoopOptions): Promise<{ record: LoopRecor
       progress.report(`Iteration ${n} of at most ${maxIterations}`, (n - 1) / maxIterations);
       const started = Date.now();
       // Each iteration starts from the smoke run that ended the one before: fresh evidence, run once.
-      const summary = await repairOnce({ ...opts, workspace, ...(last?.reportAfter ? { initialReport: last.reportAfter } : {}) });
+      const { steps: _steps, target: _target, maxIterations: _max, log: _log, ...passOptions } = opts;
+      const summary = await steps.pass({ ...passOptions, workspace, ...(last?.reportAfter ? { initialReport: last.reportAfter } : {}) });
       last = summary;
       allRecords.push(...summary.records);
       record.passRateStart ??= summary.passRateBefore;
@@ -174,11 +178,9 @@ export async function repairLoop(opts: LoopOptions): Promise<{ record: LoopRecor
         if (regressed.length > 0) {
           const names = regressed.map((id) => summary.reportAfter!.scenarios.find((s) => s.scenarioId === id)?.name ?? id);
           progress.report(`Rolling back iteration ${n}: ${names.join(', ')} regressed`, n / maxIterations);
-          let reload: string | undefined;
-          for (const r of [...applied].reverse()) {
-            const undone = await rollbackFix({ workspace, configFile: opts.configFile, checkpointId: r.checkpointId, reload: r === applied[0], progress, signal: opts.signal });
-            reload = undone.reload ?? reload;
-          }
+          // Last applied first; one reload for every file they restore.
+          const ids = [...applied].reverse().map((r) => r.checkpointId).filter((id): id is string => id !== undefined);
+          const { reload } = await steps.rollback({ workspace, configFile: opts.configFile, checkpointIds: ids, progress, signal: opts.signal });
           iteration.rolledBack = { regressed: names, records: applied.map((r) => r.id), ...(reload ? { reload } : {}) };
           iteration.applied = [];
           iteration.passRateAfter = summary.passRateBefore;

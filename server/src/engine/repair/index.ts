@@ -343,11 +343,27 @@ export interface RollbackFixOptions {
  * next smoke run would still see the fixed code. Throws ApplyError like `rollback`.
  */
 export async function rollbackFix(opts: RollbackFixOptions): Promise<RollbackResult & { reload?: string }> {
+  const [r, reload] = await rollbackAndReload(opts, [opts.checkpointId]);
+  return { ...r[0]!, ...(reload !== undefined ? { reload } : {}) };
+}
+
+/**
+ * Roll back several fixes in the order given (the last applied first), then reload the app once
+ * for every file they restored or deleted. Throws ApplyError like `rollback`, at the first that
+ * cannot be rolled back (those before it stay rolled back).
+ */
+export async function rollbackFixes(opts: Omit<RollbackFixOptions, 'checkpointId'> & { checkpointIds: string[] }): Promise<{ results: RollbackResult[]; reload?: string }> {
+  const [results, reload] = await rollbackAndReload(opts, opts.checkpointIds);
+  return { results, ...(reload !== undefined ? { reload } : {}) };
+}
+
+async function rollbackAndReload(opts: Omit<RollbackFixOptions, 'checkpointId'>, ids: Array<string | undefined>): Promise<[RollbackResult[], string | undefined]> {
   const workspace = path.resolve(opts.workspace);
-  const r = await rollback(workspace, { checkpointId: opts.checkpointId, force: opts.force });
-  if (opts.reload === false) return r;
+  const results: RollbackResult[] = [];
+  for (const checkpointId of ids) results.push(await rollback(workspace, { checkpointId, force: opts.force }));
+  if (opts.reload === false) return [results, undefined];
   const loaded = await loadConfig(workspace, opts.configFile);
-  if (!loaded.ok) return { ...r, reload: `not reloaded: ${path.basename(loaded.file)} has problems (${loaded.errors[0]?.message ?? 'run smoke to see them'})` };
-  const reload = await reloadApp(workspace, loaded.config, [...r.restored, ...r.deleted].sort(), opts.progress ?? silentProgress, opts.signal);
-  return { ...r, reload };
+  if (!loaded.ok) return [results, `not reloaded: ${path.basename(loaded.file)} has problems (${loaded.errors[0]?.message ?? 'run smoke to see them'})`];
+  const files = [...new Set(results.flatMap((r) => [...r.restored, ...r.deleted]))].sort();
+  return [results, await reloadApp(workspace, loaded.config, files, opts.progress ?? silentProgress, opts.signal)];
 }

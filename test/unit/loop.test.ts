@@ -1,0 +1,151 @@
+/**
+ * The repair loop's stopping rules, driven by scripted passes (the real passes run in
+ * test/integration/repair-loop.test.ts): target, plateau, regression with its rollback (last
+ * applied first, one reload), the iteration limit, cancel; the record written after each pass.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, test } from 'node:test';
+import { listLoopRecords, loopRecordSchema, repairLoop } from '../../server/src/engine/loop';
+import type { ScenarioResult, SmokeReport } from '../../server/src/engine/model';
+import type { RepairRecord, RepairRunSummary, rollbackFixes } from '../../server/src/engine/repair';
+
+const dirs: string[] = [];
+after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+function workspace(): string {
+  const d = mkdtempSync(path.join(tmpdir(), 'loop-'));
+  dirs.push(d);
+  return d;
+}
+
+const NAMES = ['a', 'b', 'c', 'd'];
+
+/** A smoke report where the scenarios named fail. */
+function report(failing: string[]): SmokeReport {
+  const scenarios: ScenarioResult[] = NAMES.map((n) => ({ scenarioId: n, name: n, method: 'GET', path: `/${n}`, resolvedPath: `/${n}`, expectedStatus: 200, status: failing.includes(n) ? 500 : 200, ok: !failing.includes(n), durationMs: 1, startedAt: 0, endedAt: 1, bodyExcerpt: '', failures: failing.includes(n) ? ['status'] : [], attempts: 1 }));
+  const violations = failing.map((n) => ({ id: `${n}:500`, scenarioId: n, scenario: n, method: 'GET', path: `/${n}`, expectedStatus: 200, actualStatus: 500, failureType: 'RUNTIME', strategy: 'IMPORT', retryable: false, signals: [], message: `GET /${n} → 500 (expected 200)`, locationKind: 'none', logExcerpt: '', pinned: false, request: { method: 'GET', path: `/${n}` }, response: { status: 500, bodyExcerpt: '' }, window: { startedAt: 0, endedAt: 1 } }));
+  const passed = NAMES.length - failing.length;
+  return { workspace: '', configFile: 'smoke-repair.yaml', baseUrl: '', runtime: 'docker', startedAt: 0, durationMs: 1, passRate: passed / NAMES.length, passed, total: NAMES.length, scenarios, violations, unsatisfied: [] } as unknown as SmokeReport;
+}
+
+/** A pass from `before` to `after`, applying a fix for each scenario in `fixes` (the others get no plan). */
+function pass(n: number, before: string[], afterFailing: string[] | undefined, fixes: string[]): RepairRunSummary {
+  const records: RepairRecord[] = before.map((s, i) => ({
+    id: `run-${n}-${String(i + 1).padStart(2, '0')}`,
+    createdAt: Date.now(),
+    violation: { id: `${s}:500`, scenario: s, method: 'GET', path: `/${s}`, expectedStatus: 200, actualStatus: 500, failureType: 'RUNTIME', strategy: 'IMPORT', message: `GET /${s} → 500 (expected 200)`, exceptionClass: 'NameError' },
+    applied: fixes.includes(s),
+    reason: fixes.includes(s) ? 'applied: safe and validated' : 'no plan: nothing provides it',
+    ...(fixes.includes(s) ? { checkpointId: `cp-${n}-${s}`, plan: { operations: [{ type: 'add_import' }] } } : { noPlan: { code: 'no_rule', reason: 'no plan', tried: [] } }),
+    passRateBefore: 0,
+    timings: { plan: 1, validate: 2, ...(fixes.includes(s) ? { apply: 1 } : {}) },
+  })) as unknown as RepairRecord[];
+  const b = report(before);
+  const a = afterFailing ? report(afterFailing) : undefined;
+  return {
+    runId: `run-${n}`, workspace: '', records, recordFiles: [], passRateBefore: b.passRate, passRateAfter: (a ?? b).passRate, passedBefore: b.passed, passedAfter: (a ?? b).passed, total: NAMES.length,
+    counts: { violations: before.length, planned: fixes.length, noPlan: before.length - fixes.length, validated: fixes.length, applied: fixes.length },
+    smokeAgain: a !== undefined, reportBefore: b, ...(a ? { reportAfter: a } : {}), timings: { smoke: 5, reload: a ? 3 : 0, smokeAgain: a ? 5 : 0 },
+  };
+}
+
+/** Steps that play the passes in order and note every rollback. */
+function scripted(passes: RepairRunSummary[]) {
+  const rollbacks: string[][] = [];
+  const initial: Array<SmokeReport | undefined> = [];
+  let i = 0;
+  const rollback = (async (o: { checkpointIds: string[] }) => {
+    rollbacks.push(o.checkpointIds);
+    return { results: [], reload: 'restarted the container' };
+  }) as unknown as typeof rollbackFixes;
+  return {
+    rollbacks,
+    initial,
+    steps: {
+      pass: async (o: { initialReport?: SmokeReport }) => {
+        initial.push(o.initialReport);
+        const p = passes[i++];
+        if (!p) throw new Error('no more passes scripted');
+        return p;
+      },
+      rollback,
+    },
+  };
+}
+
+test('rises pass by pass, each from the report the last ended with, to the target', async () => {
+  const ws = workspace();
+  const s = scripted([pass(1, ['a', 'b', 'c'], ['c'], ['a', 'b']), pass(2, ['c'], [], ['c'])]);
+  const lines: string[] = [];
+  const { record, file } = await repairLoop({ workspace: ws, apply: 'safe', steps: s.steps, log: (l) => lines.push(l) });
+  assert.equal(record.stopReason, 'target');
+  assert.equal(record.iterations.length, 2);
+  assert.deepEqual(record.iterations.map((i) => [i.passedBefore, i.passedAfter]), [[1, 3], [3, 4]]);
+  assert.equal(s.initial[0], undefined, 'the first pass runs smoke itself');
+  assert.equal(s.initial[1]?.passed, 3, 'the second starts from the report the first ended with');
+  assert.deepEqual(record.iterations[0]!.fixesByType, { add_import: 2 });
+  assert.deepEqual(record.iterations[0]!.timings, { smoke: 10, reload: 3, plan: 3, validate: 6, apply: 2 });
+  assert.equal(record.escalation, undefined);
+  assert.equal(record.counters.autofix_success_ratio, 1);
+  assert.deepEqual(record.counters.autofix_attempts_total, { 'NameError,applied': 3, 'NameError,no-plan': 1 });
+  assert.equal(lines.length, 2);
+  assert.deepEqual(JSON.parse(lines[1]!), { event: 'iteration', loop: record.id, n: 2, passRateBefore: 0.75, passRateAfter: 1, fixesByType: { add_import: 1 }, stopReason: 'target' });
+  assert.deepEqual(loopRecordSchema.parse(JSON.parse(readFileSync(file, 'utf8'))), record);
+});
+
+test('a pass that applies nothing, or gains nothing, is a plateau; what is left is escalated', async () => {
+  const nothing = scripted([pass(1, ['a', 'd'], ['d'], ['a']), pass(2, ['d'], undefined, [])]);
+  const { record } = await repairLoop({ workspace: workspace(), apply: 'safe', steps: nothing.steps });
+  assert.equal(record.stopReason, 'plateau');
+  assert.match(record.stopDetail!, /iteration 2 applied nothing/);
+  assert.deepEqual(record.escalation, [{ scenario: 'd', message: 'GET /d → 500 (expected 200)', tried: 'no plan: nothing provides it' }]);
+  const flat = scripted([pass(1, ['a', 'd'], ['a', 'd'], ['a'])]);
+  const r2 = (await repairLoop({ workspace: workspace(), apply: 'safe', steps: flat.steps })).record;
+  assert.equal(r2.stopReason, 'plateau');
+  assert.match(r2.stopDetail!, /gained nothing \(2\/4 → 2\/4\)/);
+});
+
+test('a regression rolls the pass back, last applied first, with one reload', async () => {
+  // b passed before the pass and fails after it.
+  const s = scripted([pass(1, ['a', 'c'], ['b'], ['a', 'c'])]);
+  const { record } = await repairLoop({ workspace: workspace(), apply: 'safe', steps: s.steps });
+  assert.equal(record.stopReason, 'regression');
+  assert.deepEqual(s.rollbacks, [['cp-1-c', 'cp-1-a']]);
+  const it = record.iterations[0]!;
+  assert.deepEqual(it.rolledBack, { regressed: ['b'], records: ['run-1-01', 'run-1-02'], reload: 'restarted the container' });
+  assert.deepEqual(it.applied, []);
+  assert.equal(it.passRateAfter, it.passRateBefore);
+  assert.equal(record.passRateEnd, 0.5);
+});
+
+test('the iteration limit; bad limits and targets are refused before anything runs', async () => {
+  const s = scripted([pass(1, ['a', 'b', 'c'], ['b', 'c'], ['a']), pass(2, ['b', 'c'], ['c'], ['b'])]);
+  const ws = workspace();
+  const { record } = await repairLoop({ workspace: ws, apply: 'safe', steps: s.steps, maxIterations: 2 });
+  assert.equal(record.stopReason, 'max-iterations');
+  assert.match(record.stopDetail!, /2 iterations run, the pass rate is 75% \(target 100%\)/);
+  await assert.rejects(repairLoop({ workspace: ws, apply: 'safe', steps: s.steps, target: 2 }), /target pass rate must be between 0 and 1/);
+  await assert.rejects(repairLoop({ workspace: ws, apply: 'safe', steps: s.steps, maxIterations: 0 }), /at least 1/);
+  assert.equal((await listLoopRecords(ws)).loops.length, 1);
+});
+
+test('cancel ends the loop as cancelled, with the record of what was done', async () => {
+  const ctrl = new AbortController();
+  const s = scripted([pass(1, ['a', 'b'], ['b'], ['a'])]);
+  const pass2 = async () => {
+    ctrl.abort();
+    const e = new Error('cancelled');
+    e.name = 'AbortError';
+    throw e;
+  };
+  const steps = { pass: async (o: never) => ((s.initial.length === 0 ? s.steps.pass(o) : pass2()) as Promise<RepairRunSummary>), rollback: s.steps.rollback };
+  const ws = workspace();
+  const { record } = await repairLoop({ workspace: ws, apply: 'safe', steps, signal: ctrl.signal });
+  assert.equal(record.stopReason, 'cancelled');
+  assert.equal(record.iterations.length, 1);
+  const { loops, problems } = await listLoopRecords(ws);
+  assert.deepEqual(problems, []);
+  assert.equal(loops[0]!.stopReason, 'cancelled');
+});
