@@ -140,7 +140,7 @@ test('cancel ends the loop as cancelled, with the record of what was done', asyn
     e.name = 'AbortError';
     throw e;
   };
-  const steps = { pass: async (o: never) => ((s.initial.length === 0 ? s.steps.pass(o) : pass2()) as Promise<RepairRunSummary>), rollback: s.steps.rollback };
+  const steps = { pass: async (o: { initialReport?: SmokeReport }) => ((s.initial.length === 0 ? s.steps.pass(o) : pass2()) as Promise<RepairRunSummary>), rollback: s.steps.rollback };
   const ws = workspace();
   const { record } = await repairLoop({ workspace: ws, apply: 'safe', steps, signal: ctrl.signal });
   assert.equal(record.stopReason, 'cancelled');
