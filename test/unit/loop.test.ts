@@ -4,7 +4,7 @@
  * applied first, one reload), the iteration limit, cancel; the record written after each pass.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
@@ -14,9 +14,10 @@ import type { RepairRecord, RepairRunSummary, rollbackFixes } from '../../server
 
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-function workspace(): string {
+function workspace(yaml = ''): string {
   const d = mkdtempSync(path.join(tmpdir(), 'loop-'));
   dirs.push(d);
+  writeFileSync(path.join(d, 'smoke-repair.yaml'), `app:\n  baseUrl: http://127.0.0.1:9\nscenarios: []\n${yaml}`);
   return d;
 }
 
@@ -51,11 +52,19 @@ function pass(n: number, before: string[], afterFailing: string[] | undefined, f
   };
 }
 
-/** Steps that play the passes in order and note every rollback. */
+/** Steps that play the passes in order and note every rollback; the loop's own smoke run gives the next pass's starting report. */
 function scripted(passes: RepairRunSummary[]) {
   const rollbacks: string[][] = [];
   const initial: Array<SmokeReport | undefined> = [];
+  const slept: number[] = [];
   let i = 0;
+  const retrySteps = {
+    smoke: async () => passes[i]!.reportBefore,
+    restart: async () => 'restarted',
+    sleep: async (ms: number) => {
+      slept.push(ms);
+    },
+  };
   const rollback = (async (o: { checkpointIds: string[] }) => {
     rollbacks.push(o.checkpointIds);
     return { results: [], reload: 'restarted the container' };
@@ -63,6 +72,8 @@ function scripted(passes: RepairRunSummary[]) {
   return {
     rollbacks,
     initial,
+    slept,
+    retrySteps,
     steps: {
       pass: async (o: { initialReport?: SmokeReport }) => {
         initial.push(o.initialReport);
@@ -79,14 +90,20 @@ test('rises pass by pass, each from the report the last ended with, to the targe
   const ws = workspace();
   const s = scripted([pass(1, ['a', 'b', 'c'], ['c'], ['a', 'b']), pass(2, ['c'], [], ['c'])]);
   const lines: string[] = [];
-  const { record, file } = await repairLoop({ workspace: ws, apply: 'safe', steps: s.steps, log: (l) => lines.push(l) });
+  const { record, file } = await repairLoop({ workspace: ws, apply: 'safe', steps: s.steps, retrySteps: s.retrySteps, log: (l) => lines.push(l) });
   assert.equal(record.stopReason, 'target');
   assert.equal(record.iterations.length, 2);
   assert.deepEqual(record.iterations.map((i) => [i.passedBefore, i.passedAfter]), [[1, 3], [3, 4]]);
-  assert.equal(s.initial[0], undefined, 'the first pass runs smoke itself');
+  assert.equal(s.initial[0]?.passed, 1, 'the first pass plans from the loop\'s own smoke run');
   assert.equal(s.initial[1]?.passed, 3, 'the second starts from the report the first ended with');
+  // The RUNTIME failures were tried once more (1 s) before anything was planned.
+  assert.deepEqual(s.slept, [1000]);
+  assert.deepEqual(record.iterations[0]!.retries, [{ scenarios: ['a', 'b', 'c'], types: ['RUNTIME'], delayMs: 1000, recovered: [] }]);
+  assert.equal(record.counters.autofix_backoff_seconds, 1);
   assert.deepEqual(record.iterations[0]!.fixesByType, { add_import: 2 });
-  assert.deepEqual(record.iterations[0]!.timings, { smoke: 10, reload: 3, plan: 3, validate: 6, apply: 2 });
+  const { smoke, ...rest } = record.iterations[0]!.timings;
+  assert.ok(smoke! >= 10, `smoke ${smoke}`);
+  assert.deepEqual(rest, { reload: 3, backoff: 1000, plan: 3, validate: 6, apply: 2 });
   assert.equal(record.escalation, undefined);
   assert.equal(record.counters.autofix_success_ratio, 1);
   assert.deepEqual(record.counters.autofix_attempts_total, { 'NameError,applied': 3, 'NameError,no-plan': 1 });
@@ -97,12 +114,12 @@ test('rises pass by pass, each from the report the last ended with, to the targe
 
 test('a pass that applies nothing, or gains nothing, is a plateau; what is left is escalated', async () => {
   const nothing = scripted([pass(1, ['a', 'd'], ['d'], ['a']), pass(2, ['d'], undefined, [])]);
-  const { record } = await repairLoop({ workspace: workspace(), apply: 'safe', steps: nothing.steps });
+  const { record } = await repairLoop({ workspace: workspace(), apply: 'safe', steps: nothing.steps, retrySteps: nothing.retrySteps });
   assert.equal(record.stopReason, 'plateau');
   assert.match(record.stopDetail!, /iteration 2 applied nothing/);
   assert.deepEqual(record.escalation, [{ scenario: 'd', message: 'GET /d → 500 (expected 200)', tried: 'no plan: nothing provides it' }]);
   const flat = scripted([pass(1, ['a', 'd'], ['a', 'd'], ['a'])]);
-  const r2 = (await repairLoop({ workspace: workspace(), apply: 'safe', steps: flat.steps })).record;
+  const r2 = (await repairLoop({ workspace: workspace(), apply: 'safe', steps: flat.steps, retrySteps: flat.retrySteps })).record;
   assert.equal(r2.stopReason, 'plateau');
   assert.match(r2.stopDetail!, /gained nothing \(2\/4 → 2\/4\)/);
 });
@@ -110,7 +127,7 @@ test('a pass that applies nothing, or gains nothing, is a plateau; what is left 
 test('a regression rolls the pass back, last applied first, with one reload', async () => {
   // b passed before the pass and fails after it.
   const s = scripted([pass(1, ['a', 'c'], ['b'], ['a', 'c'])]);
-  const { record } = await repairLoop({ workspace: workspace(), apply: 'safe', steps: s.steps });
+  const { record } = await repairLoop({ workspace: workspace(), apply: 'safe', steps: s.steps, retrySteps: s.retrySteps });
   assert.equal(record.stopReason, 'regression');
   assert.deepEqual(s.rollbacks, [['cp-1-c', 'cp-1-a']]);
   const it = record.iterations[0]!;
@@ -123,11 +140,11 @@ test('a regression rolls the pass back, last applied first, with one reload', as
 test('the iteration limit; bad limits and targets are refused before anything runs', async () => {
   const s = scripted([pass(1, ['a', 'b', 'c'], ['b', 'c'], ['a']), pass(2, ['b', 'c'], ['c'], ['b'])]);
   const ws = workspace();
-  const { record } = await repairLoop({ workspace: ws, apply: 'safe', steps: s.steps, maxIterations: 2 });
+  const { record } = await repairLoop({ workspace: ws, apply: 'safe', steps: s.steps, retrySteps: s.retrySteps, maxIterations: 2 });
   assert.equal(record.stopReason, 'max-iterations');
   assert.match(record.stopDetail!, /2 iterations run, the pass rate is 75% \(target 100%\)/);
-  await assert.rejects(repairLoop({ workspace: ws, apply: 'safe', steps: s.steps, target: 2 }), /target pass rate must be between 0 and 1/);
-  await assert.rejects(repairLoop({ workspace: ws, apply: 'safe', steps: s.steps, maxIterations: 0 }), /at least 1/);
+  await assert.rejects(repairLoop({ workspace: ws, apply: 'safe', steps: s.steps, retrySteps: s.retrySteps, target: 2 }), /target pass rate must be between 0 and 1/);
+  await assert.rejects(repairLoop({ workspace: ws, apply: 'safe', steps: s.steps, retrySteps: s.retrySteps, maxIterations: 0 }), /at least 1/);
   assert.equal((await listLoopRecords(ws)).loops.length, 1);
 });
 
@@ -141,11 +158,67 @@ test('cancel ends the loop as cancelled, with the record of what was done', asyn
     throw e;
   };
   const steps = { pass: async (o: { initialReport?: SmokeReport }) => ((s.initial.length === 0 ? s.steps.pass(o) : pass2()) as Promise<RepairRunSummary>), rollback: s.steps.rollback };
+  s.retrySteps.smoke = async () => s.initial.length === 0 ? pass(1, ['a', 'b'], ['b'], ['a']).reportBefore : report(['b']);
   const ws = workspace();
-  const { record } = await repairLoop({ workspace: ws, apply: 'safe', steps, signal: ctrl.signal });
+  const { record } = await repairLoop({ workspace: ws, apply: 'safe', steps, retrySteps: s.retrySteps, signal: ctrl.signal });
   assert.equal(record.stopReason, 'cancelled');
   assert.equal(record.iterations.length, 1);
   const { loops, problems } = await listLoopRecords(ws);
   assert.deepEqual(problems, []);
   assert.equal(loops[0]!.stopReason, 'cancelled');
+});
+
+test('retries: per failure type tries and backoff, INFRA restarts first, budgets per step and in all; smoke-repair.yaml overrides', async () => {
+  const { RetryBudget, settleFailures, DEFAULT_RETRY_POLICY, retryDelayMs } = await import('../../server/src/engine/loop/retry');
+  const { retryPolicy } = await import('../../server/src/engine/loop');
+  const typed = (types: Record<string, string>, failing: string[]) => {
+    const r = report(failing);
+    for (const v of r.violations) (v as { failureType: string }).failureType = types[v.scenarioId] ?? 'RUNTIME';
+    return r;
+  };
+  // Delays: base × multiplier^(try − 1), capped.
+  assert.deepEqual([1, 2, 3].map((n) => retryDelayMs(DEFAULT_RETRY_POLICY, 'TRANSIENT', n)), [1000, 2000, 4000]);
+  assert.deepEqual([1, 2].map((n) => retryDelayMs(DEFAULT_RETRY_POLICY, 'INFRA', n)), [1000, 1500]);
+  assert.equal(retryDelayMs({ ...DEFAULT_RETRY_POLICY, capMs: 5000 }, 'TRANSIENT', 9), 5000);
+  assert.equal(retryDelayMs(DEFAULT_RETRY_POLICY, 'SECURITY', 1), 1000);
+
+  // A TRANSIENT failure that clears on the third run, an INFRA one that never does, a TEST_ASSERT one never retried.
+  const types = { a: 'TRANSIENT', b: 'INFRA', c: 'TEST_ASSERT' };
+  const runs = [typed(types, ['a', 'b', 'c']), typed(types, ['a', 'b', 'c']), typed(types, ['b', 'c']), typed(types, ['b', 'c'])];
+  let k = 0;
+  const slept: number[] = [];
+  const restarts: number[] = [];
+  const steps = { smoke: async () => runs[++k]!, restart: async () => { restarts.push(k); return 'restarted the container'; }, sleep: async (ms: number) => { slept.push(ms); } };
+  const budget = new RetryBudget(DEFAULT_RETRY_POLICY);
+  const out = await settleFailures(runs[0]!, budget, steps);
+  assert.deepEqual(out.rounds.map((r) => [r.scenarios, r.delayMs, r.restarted ?? null, r.recovered]), [
+    [['a', 'b'], 1000, 'restarted the container', []],
+    [['a', 'b'], 2000, 'restarted the container', ['a']],
+  ]);
+  assert.deepEqual(slept, [1000, 2000]);
+  assert.equal(out.report.passed, 2);
+  assert.equal(budget.used, 2);
+  // INFRA's two tries are spent: nothing is left to retry in a later step.
+  assert.deepEqual(budget.candidates(out.report), []);
+
+  // At most maxPerStep rounds in one step, maxAttempts in all.
+  const always = { smoke: async () => typed({ a: 'TRANSIENT' }, ['a']), restart: async () => 'x', sleep: async () => {} };
+  const tight = new RetryBudget({ ...DEFAULT_RETRY_POLICY, types: { ...DEFAULT_RETRY_POLICY.types, TRANSIENT: { attempts: 10, multiplier: 1 } }, maxPerStep: 2, maxAttempts: 3 });
+  assert.equal((await settleFailures(typed({ a: 'TRANSIENT' }, ['a']), tight, always)).rounds.length, 2);
+  assert.equal((await settleFailures(typed({ a: 'TRANSIENT' }, ['a']), tight, always)).rounds.length, 1);
+  assert.equal((await settleFailures(typed({ a: 'TRANSIENT' }, ['a']), tight, always)).rounds.length, 0);
+
+  // smoke-repair.yaml overrides, key by key.
+  const p = retryPolicy({ retry: { baseMs: 10, types: { RUNTIME: { attempts: 0 }, TRANSIENT: { multiplier: 3 } } } });
+  assert.equal(p.baseMs, 10);
+  assert.equal(p.capMs, 60_000);
+  assert.deepEqual(p.types.RUNTIME, { attempts: 0, multiplier: 1 });
+  assert.deepEqual(p.types.TRANSIENT, { attempts: 3, multiplier: 3 });
+  // ... and a bad value is a located error.
+  const ws = workspace('loop:\n  retry:\n    types:\n      TRANSIENT: { attempts: -1 }\n');
+  await assert.rejects(repairLoop({ workspace: ws, apply: 'safe' }), (err: Error & { errors?: Array<{ message: string; line?: number }> }) => {
+    assert.equal(err.name, 'ConfigError');
+    assert.ok(err.errors?.some((e) => e.line === 7), JSON.stringify(err.errors));
+    return true;
+  });
 });

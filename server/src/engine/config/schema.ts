@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FAILURE_TYPES } from '../model';
 import { MAX_OPERATIONS } from '../plan/schema';
 
 /**
@@ -192,6 +193,27 @@ export const smokeAuthSchema = z
     }
   });
 
+const retryRuleSchema = z.strictObject({
+  attempts: z.number().int().min(0).max(10).optional(),
+  multiplier: z.number().min(1).max(10).optional(),
+});
+
+export const loopSchema = z.strictObject({
+  /** Stop once the pass rate reaches this (0..1). */
+  target: z.number().min(0).max(1).optional(),
+  maxIterations: z.number().int().min(1).max(100).optional(),
+  retry: z
+    .strictObject({
+      baseMs: z.number().int().min(0).max(600_000).optional(),
+      capMs: z.number().int().min(0).max(3_600_000).optional(),
+      maxAttempts: z.number().int().min(0).max(50).optional(),
+      maxPerStep: z.number().int().min(0).max(10).optional(),
+      /** Per failure type (`TRANSIENT: { attempts: 3, multiplier: 2 }`). */
+      types: z.partialRecord(z.enum(FAILURE_TYPES), retryRuleSchema).optional(),
+    })
+    .optional(),
+});
+
 export const configSchema = z.strictObject({
   version: z.literal(1).default(1),
   app: z.strictObject({
@@ -267,6 +289,8 @@ export const configSchema = z.strictObject({
   validation: validationSchema.optional(),
   /** The optional LLM planner; off when absent. */
   llm: llmSchema.optional(),
+  /** The repair loop: where it stops and how it retries; every key has a default. */
+  loop: loopSchema.optional(),
 });
 
 export type SmokeConfig = z.infer<typeof configSchema>;
@@ -277,6 +301,7 @@ export type DockerRuntimeInput = z.input<typeof dockerRuntimeSchema>;
 export type ValidationConfig = z.infer<typeof validationSchema>;
 export type ProcessRuntimeConfig = z.infer<typeof processRuntimeSchema>;
 export type LlmConfig = z.infer<typeof llmSchema>;
+export type LoopConfig = z.infer<typeof loopSchema>;
 export type SmokeAuthConfig = z.infer<typeof smokeAuthSchema>;
 
 export const CONFIG_FILE = 'smoke-repair.yaml';

@@ -3,7 +3,13 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { readJsonFolder, stampedName, writeJsonFile, type RecordProblem } from '../records';
 import { silentProgress, type Progress, type SmokeReport } from '../model';
+import { loadConfig } from '../config';
+import type { LoopConfig } from '../config/schema';
+import { ConfigError } from '../model';
 import { repairOnce, rollbackFixes, type RepairOnceOptions, type RepairRecord, type RepairRunSummary } from '../repair';
+import { reloadApp } from '../repair/reload';
+import { runSmoke } from '../run';
+import { DEFAULT_RETRY_POLICY, RetryBudget, settleFailures, sleep, type RetryPolicy, type RetrySteps } from './retry';
 
 /**
  * The repair loop: smoke → plan → validate → apply → reload → smoke, iteration after iteration,
@@ -38,6 +44,10 @@ const iterationSchema = z.object({
   rolledBack: z.object({ regressed: z.array(z.string()), records: z.array(z.string()), reload: z.string().optional() }).optional(),
   /** Milliseconds spent per step (summed over the iteration's records; smoke and reload from the pass). */
   timings: z.record(z.string(), z.number()),
+  /** Retry rounds before the pass planned: who was run again, after how long, and who passed then. */
+  retries: z
+    .array(z.object({ scenarios: z.array(z.string()), types: z.array(z.string()), delayMs: z.number(), restarted: z.string().optional(), recovered: z.array(z.string()) }))
+    .optional(),
 });
 
 export const loopRecordSchema = z.object({
@@ -59,6 +69,8 @@ export const loopRecordSchema = z.object({
     /** Attempts by signal (failure type / exception) and outcome (applied, validation-failed, needs-review, no-plan, other). */
     autofix_attempts_total: z.record(z.string(), z.number().int()),
     autofix_success_ratio: z.number(),
+    /** Seconds waited between retries. */
+    autofix_backoff_seconds: z.number().optional(),
   }),
 });
 
@@ -72,8 +84,10 @@ export interface LoopOptions extends Omit<RepairOnceOptions, 'violationId'> {
   maxIterations?: number;
   /** One structured line per iteration (JSON), for logs. */
   log?: (line: string) => void;
-  /** The pass and the rollback the loop drives (`repairOnce`, `rollbackFix`); tests give their own to drive the stopping rules. */
+  /** The pass and the rollback the loop drives (`repairOnce`, `rollbackFixes`); tests give their own to drive the stopping rules. */
   steps?: { pass: (o: RepairOnceOptions) => Promise<RepairRunSummary>; rollback: typeof rollbackFixes };
+  /** The smoke run, app restart and clock of the retries (a fresh smoke run, `reloadApp`, a real sleep); tests give their own. */
+  retrySteps?: RetrySteps;
 }
 
 /** Where a loop record is kept, relative to the workspace. */
@@ -114,12 +128,22 @@ function sumTimings(summary: RepairRunSummary, extra: Record<string, number>): R
 /** Run the loop. Throws ConfigError / EnvironmentError like repairOnce; a cancel ends it with `cancelled`. */
 export async function repairLoop(opts: LoopOptions): Promise<{ record: LoopRecord; file: string; last?: RepairRunSummary }> {
   const workspace = path.resolve(opts.workspace);
-  const target = opts.target ?? 1;
-  const maxIterations = opts.maxIterations ?? 5;
+  const loaded = await loadConfig(workspace, opts.configFile);
+  if (!loaded.ok) throw new ConfigError(loaded.file, loaded.errors);
+  const settings = loaded.config.loop;
+  const target = opts.target ?? settings?.target ?? 1;
+  const maxIterations = opts.maxIterations ?? settings?.maxIterations ?? 5;
   if (!(target >= 0 && target <= 1)) throw new RangeError(`the target pass rate must be between 0 and 1 (got ${target})`);
   if (!Number.isInteger(maxIterations) || maxIterations < 1) throw new RangeError(`the iteration limit must be a whole number of at least 1 (got ${maxIterations})`);
   const progress: Progress = opts.progress ?? silentProgress;
   const steps = opts.steps ?? { pass: repairOnce, rollback: rollbackFixes };
+  const retrySteps: RetrySteps = opts.retrySteps ?? {
+    smoke: () => runSmoke({ workspace, configFile: opts.configFile, progress: silentProgress, signal: opts.signal }),
+    restart: () => reloadApp(workspace, loaded.config, [], progress, opts.signal),
+    sleep,
+  };
+  const budget = new RetryBudget(retryPolicy(settings));
+  let backoffMs = 0;
   const record: LoopRecord = {
     version: 1,
     id: `loop-${randomBytes(4).toString('hex')}`,
@@ -143,11 +167,20 @@ export async function repairLoop(opts: LoopOptions): Promise<{ record: LoopRecor
       progress.report(`Iteration ${n} of at most ${maxIterations}`, (n - 1) / maxIterations);
       const started = Date.now();
       // Each iteration starts from the smoke run that ended the one before: fresh evidence, run once.
-      const { steps: _steps, target: _target, maxIterations: _max, log: _log, ...passOptions } = opts;
-      const summary = await steps.pass({ ...passOptions, workspace, ...(last?.reportAfter ? { initialReport: last.reportAfter } : {}) });
+      const { steps: _steps, retrySteps: _retrySteps, target: _target, maxIterations: _max, log: _log, ...passOptions } = opts;
+      // Failures a second try may clear are tried again (after a backoff, the app restarted for
+      // INFRA) before anything is planned for them.
+      const smokeStart = performance.now();
+      const start = last?.reportAfter ?? (await retrySteps.smoke());
+      record.passRateStart ??= start.passRate;
+      const settled = await settleFailures(start, budget, retrySteps, opts.signal);
+      const waited = settled.rounds.reduce((t, r) => t + r.delayMs, 0);
+      // The loop's own smoke runs (the first, and the retries'), the waits between retries apart.
+      const ownSmokeMs = Math.max(0, Math.round((performance.now() - smokeStart - waited) * 100) / 100);
+      backoffMs += waited;
+      const summary = await steps.pass({ ...passOptions, workspace, initialReport: settled.report });
       last = summary;
       allRecords.push(...summary.records);
-      record.passRateStart ??= summary.passRateBefore;
       const applied = summary.records.filter((r) => r.applied);
       const fixesByType: Record<string, number> = {};
       for (const r of applied) for (const op of r.plan?.operations ?? []) fixesByType[op.type] = (fixesByType[op.type] ?? 0) + 1;
@@ -164,7 +197,8 @@ export async function repairLoop(opts: LoopOptions): Promise<{ record: LoopRecor
         records: summary.records.map((r) => r.id),
         applied: applied.map((r) => r.id),
         fixesByType,
-        timings: sumTimings(summary, { smoke: summary.timings.smoke + summary.timings.smokeAgain, reload: summary.timings.reload }),
+        timings: sumTimings(summary, { smoke: Math.round((ownSmokeMs + summary.timings.smoke + summary.timings.smokeAgain) * 100) / 100, reload: summary.timings.reload, ...(waited > 0 ? { backoff: waited } : {}) }),
+        ...(settled.rounds.length > 0 ? { retries: settled.rounds } : {}),
       };
       record.iterations.push(iteration);
 
@@ -213,8 +247,26 @@ export async function repairLoop(opts: LoopOptions): Promise<{ record: LoopRecor
   const kept = record.iterations.reduce((k, it) => k + it.applied.length, 0);
   const attempts = allRecords.filter((r) => r.plan).length;
   record.counters.autofix_success_ratio = attempts === 0 ? 0 : Math.round((kept / attempts) * 1000) / 1000;
+  record.counters.autofix_backoff_seconds = Math.round(backoffMs) / 1000;
   file = await writeLoopRecord(workspace, record);
   return { record, file, last };
+}
+
+/** The retry policy: the defaults, with what `loop.retry` in smoke-repair.yaml overrides. */
+export function retryPolicy(settings: LoopConfig | undefined): RetryPolicy {
+  const r = settings?.retry;
+  const types = { ...DEFAULT_RETRY_POLICY.types };
+  for (const [type, rule] of Object.entries(r?.types ?? {})) {
+    const t = type as keyof typeof types;
+    types[t] = { attempts: rule?.attempts ?? types[t].attempts, multiplier: rule?.multiplier ?? types[t].multiplier };
+  }
+  return {
+    types,
+    baseMs: r?.baseMs ?? DEFAULT_RETRY_POLICY.baseMs,
+    capMs: r?.capMs ?? DEFAULT_RETRY_POLICY.capMs,
+    maxAttempts: r?.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts,
+    maxPerStep: r?.maxPerStep ?? DEFAULT_RETRY_POLICY.maxPerStep,
+  };
 }
 
 /** What is left for a person when the loop stops short: each scenario still failing, with its last attempt. */
