@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
-import { RunFinishedNotification, RunStartedNotification, SaveDocumentsRequest } from '../../server/src/protocol';
+import { CommandIds, RunFinishedNotification, RunStartedNotification, SaveDocumentsRequest } from '../../server/src/protocol';
 import { registerCommands, runSmokeTests } from './commands';
 import { FixPreview } from './fixPreview';
+import { RepairHistoryView, startRepairLoop } from './historyView';
 import { registerRepairCommands, saveDocuments } from './repairCommands';
 import { configuredConfigFile, SmokeLanguageClient } from './languageClient';
 import { registerLlm } from './llm';
@@ -19,7 +20,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const reports = new ReportView(client);
   const testing = new SmokeTesting(() => runSmokeTests(client, status));
   const preview = new FixPreview(context, client);
+  const history = new RepairHistoryView(client);
   context.subscriptions.push(
+    history,
+    vscode.commands.registerCommand(CommandIds.startRepairLoop, () => startRepairLoop(client, () => runSmokeTests(client, status))),
     output,
     status,
     client,

@@ -48,7 +48,7 @@ export class SmokeLanguageClient implements vscode.Disposable {
     const configFile = configuredConfigFile();
     const configGlob = `**/${path.posix.basename(configFile.replace(/\\/g, '/'))}`;
     const initializationOptions: InitializationOptions.Type = {
-      commandsInClient: [CommandIds.runSmoke, CommandIds.applyFix, CommandIds.repairFailures, CommandIds.rollbackLastFix],
+      commandsInClient: [CommandIds.runSmoke, CommandIds.applyFix, CommandIds.repairFailures, CommandIds.rollbackLastFix, CommandIds.startRepairLoop],
       configFile,
     };
     const clientOptions: LanguageClientOptions = {

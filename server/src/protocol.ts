@@ -38,6 +38,9 @@ export const CommandIds = {
   repairFailures: 'smokeRepair.repairFailures',
   rollbackLastFix: 'smokeRepair.rollbackLastFix',
   setLlmApiKey: 'smokeRepair.setLlmApiKey',
+  startRepairLoop: 'smokeRepair.startRepairLoop',
+  refreshHistory: 'smokeRepair.refreshHistory',
+  openRecordDiff: 'smokeRepair.openRecordDiff',
 } as const;
 
 /** The code action kind of "fix every safe, validated smoke failure in this file". */
@@ -351,6 +354,95 @@ export namespace RollbackLastFixCommand {
   ]);
   export type Result = z.infer<typeof resultSchema>;
 }
+
+/** client → server, via `workspace/executeCommand`: run the repair loop on a folder, with cancellable progress. */
+export namespace StartRepairLoopCommand {
+  export const id = CommandIds.startRepairLoop;
+  export const argsSchema = z
+    .array(z.object({ folderUri: z.string().optional(), target: z.number().min(0).max(1).optional(), maxIterations: z.number().int().min(1).max(100).optional() }).optional())
+    .max(1)
+    .default([]);
+  export const resultSchema = z.union([
+    z.object({
+      ok: z.literal(true),
+      loopId: z.string(),
+      stopReason: z.string(),
+      stopDetail: z.string(),
+      passRateStart: z.number(),
+      passRateEnd: z.number(),
+      iterations: z.number().int(),
+      applied: z.number().int(),
+      /** Each scenario still failing, with what was tried last. */
+      escalation: z.array(z.object({ scenario: z.string(), message: z.string(), tried: z.string() })),
+    }),
+    z.object({ ok: z.literal(false), message: z.string() }),
+  ]);
+  export type Result = z.infer<typeof resultSchema>;
+}
+
+/** One fix attempt of the Repair History: a repair record. */
+export const historyFixSchema = z.object({
+  recordId: z.string(),
+  title: z.string(),
+  planner: z.string().optional(),
+  label: z.string().optional(),
+  validation: z.string().optional(),
+  applied: z.boolean(),
+  reason: z.string(),
+  passRateBefore: z.number(),
+  passRateAfter: z.number().optional(),
+  hasDiff: z.boolean(),
+});
+
+/** A run of the Repair History: a loop (with its iterations) or a pass on its own (one iteration). */
+export const historyRunSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['loop', 'pass']),
+  startedAt: z.number(),
+  passRateBefore: z.number(),
+  passRateAfter: z.number().optional(),
+  stopReason: z.string().optional(),
+  stopDetail: z.string().optional(),
+  iterations: z.array(
+    z.object({
+      n: z.number().int(),
+      passRateBefore: z.number(),
+      passRateAfter: z.number(),
+      fixesByType: z.record(z.string(), z.number()),
+      rolledBack: z.array(z.string()).optional(),
+      fixes: z.array(historyFixSchema),
+    }),
+  ),
+});
+export type HistoryRun = z.infer<typeof historyRunSchema>;
+export type HistoryFix = z.infer<typeof historyFixSchema>;
+
+/** client → server: the Repair History of a folder, newest run first, a page at a time. */
+export namespace HistoryRequest {
+  export const method = 'smokeRepair/history';
+  export const paramsSchema = z.object({ folderUri: z.string().optional(), cursor: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(100).default(20) });
+  export const resultSchema = z.object({ folderUri: z.string().optional(), runs: z.array(historyRunSchema), total: z.number().int(), nextCursor: z.number().int().optional(), problems: z.array(z.string()) });
+  export type Params = z.input<typeof paramsSchema>;
+  export type Result = z.infer<typeof resultSchema>;
+}
+
+/** client → server: the diff a repair record kept. */
+export namespace RecordDiffRequest {
+  export const method = 'smokeRepair/recordDiff';
+  export const paramsSchema = z.object({ folderUri: z.string().optional(), recordId: z.string() });
+  export const resultSchema = z.object({ diff: z.string() });
+  export type Result = z.infer<typeof resultSchema>;
+}
+
+/** server → client: the Repair History of a folder changed (a loop, a pass, an apply or a rollback). */
+export namespace HistoryChangedNotification {
+  export const method = 'smokeRepair/historyChanged';
+  export const paramsSchema = z.object({ folderUri: z.string() });
+  export type Params = z.infer<typeof paramsSchema>;
+}
+
+/** The read-only scheme of a record's diff: `smoke-repair-diff:/<recordId>.diff?<json {folderUri, recordId}>`. */
+export const RECORD_DIFF_SCHEME = 'smoke-repair-diff';
 
 /** The read-only scheme of a file's text after a fix: `smoke-repair-patched:/<file>?<json {fixId, file}>`. */
 export const PATCHED_SCHEME = 'smoke-repair-patched';

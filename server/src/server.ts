@@ -22,11 +22,14 @@ import {
   DiagnosticSeverity,
   type CodeAction,
   type InitializeResult,
+  type CancellationToken,
   type WorkDoneProgressReporter,
 } from 'vscode-languageserver/node';
 import { renderViolationReport, runSmoke } from './engine';
 import { parseConfigText } from './engine/config';
 import { closePythonHelpers, closePythonNameHelpers } from './engine/imports';
+import { repairLoop } from './engine/loop';
+import { readHistory, recordDiff } from './lsp/history';
 import { madeValidationContainers, removeValidationLeftovers } from './engine/validate';
 import {
   ApplyFixCommand,
@@ -39,6 +42,10 @@ import {
   LlmCredentialsNotification,
   PatchedTextRequest,
   RepairFailuresCommand,
+  StartRepairLoopCommand,
+  HistoryRequest,
+  HistoryChangedNotification,
+  RecordDiffRequest,
   ReportRequest,
   RollbackLastFixCommand,
   RunFinishedNotification,
@@ -202,7 +209,7 @@ connection.onInitialize((params): InitializeResult => {
     create: wsEdit?.resourceOperations?.includes('create') === true,
     delete: wsEdit?.resourceOperations?.includes('delete') === true,
   };
-  const serverCommands = [RunSmokeCommand.id, ApplyFixCommand.id, FixAppliedCommand.id, RepairFailuresCommand.id, RollbackLastFixCommand.id].filter(
+  const serverCommands = [RunSmokeCommand.id, ApplyFixCommand.id, FixAppliedCommand.id, RepairFailuresCommand.id, RollbackLastFixCommand.id, StartRepairLoopCommand.id].filter(
     (c) => !options.commandsInClient.includes(c),
   );
   return {
@@ -315,12 +322,84 @@ function badArgs(command: string, issue: string | undefined): never {
   throw new ResponseError(ErrorCodes.InvalidParams, `${command}: invalid arguments: ${issue ?? 'unknown problem'}`);
 }
 
+/** Tell the client a folder's Repair History changed. */
+function historyChanged(folderUri: string): void {
+  void connection.sendNotification(HistoryChangedNotification.method, { folderUri } satisfies HistoryChangedNotification.Params);
+}
+
+/** Work-done progress for a long command: the client's token, else one the server creates (cancellable). */
+async function commandProgress(workDoneToken: string | number | undefined, controller: AbortController): Promise<WorkDoneProgressReporter | undefined> {
+  if (workDoneToken !== undefined) return connection.window.attachWorkDoneProgress(workDoneToken);
+  if (!workDoneProgressSupported) return undefined;
+  try {
+    const created = await connection.window.createWorkDoneProgress();
+    created.token.onCancellationRequested(() => controller.abort());
+    return created;
+  } catch (err) {
+    log(`work-done progress not available: ${(err as Error)?.message ?? String(err)}`);
+    return undefined;
+  }
+}
+
+let loopRunning = false;
+
+async function startRepairLoop(raw: unknown[], token: CancellationToken, workDoneToken: string | number | undefined): Promise<StartRepairLoopCommand.Result> {
+  const args = StartRepairLoopCommand.argsSchema.safeParse(raw);
+  if (!args.success) badArgs(StartRepairLoopCommand.id, args.error.issues[0]?.message);
+  const folder = commandFolder(args.data[0]?.folderUri);
+  if (!folder) return { ok: false, message: 'No workspace folder has a Smoke Repair config file.' };
+  if (loopRunning) return { ok: false, message: 'A repair loop is already running; cancel it or wait for it to end.' };
+  if (runner.busy) return { ok: false, message: 'A smoke run is in progress; try again when it is done.' };
+  loopRunning = true;
+  const controller = new AbortController();
+  token.onCancellationRequested(() => controller.abort());
+  const reporter = await commandProgress(workDoneToken, controller);
+  reporter?.begin('Repair loop', 0, 'starting', true);
+  let last = 0;
+  try {
+    const { record } = await repairLoop({
+      workspace: folder.path,
+      apply: 'safe',
+      signal: controller.signal,
+      ...(args.data[0]?.target !== undefined ? { target: args.data[0].target } : {}),
+      ...(args.data[0]?.maxIterations !== undefined ? { maxIterations: args.data[0].maxIterations } : {}),
+      progress: {
+        report: (message, fraction) => {
+          last = Math.max(last, Math.min(100, Math.round((fraction ?? 0) * 100)));
+          reporter?.report(last, message);
+        },
+      },
+      log,
+    });
+    return {
+      ok: true,
+      loopId: record.id,
+      stopReason: record.stopReason ?? 'cancelled',
+      stopDetail: record.stopDetail ?? '',
+      passRateStart: record.passRateStart ?? 0,
+      passRateEnd: record.passRateEnd ?? record.passRateStart ?? 0,
+      iterations: record.iterations.length,
+      applied: record.iterations.reduce((n, it) => n + it.applied.length, 0),
+      escalation: record.escalation ?? [],
+    };
+  } catch (err) {
+    return { ok: false, message: (err as Error).message };
+  } finally {
+    reporter?.done();
+    loopRunning = false;
+    historyChanged(folder.uri);
+  }
+}
+
 async function repairCommand(command: string, raw: unknown[]): Promise<unknown> {
   switch (command) {
     case ApplyFixCommand.id: {
       const args = ApplyFixCommand.argsSchema.safeParse(raw);
       if (!args.success) badArgs(command, args.error.issues[0]?.message);
-      return fixes.applyFix(args.data[0].fixId, args.data[0].confirmed);
+      const applied = await fixes.applyFix(args.data[0].fixId, args.data[0].confirmed);
+      const folder = commandFolder(undefined);
+      if (folder) historyChanged(folder.uri);
+      return applied;
     }
     case FixAppliedCommand.id: {
       const args = FixAppliedCommand.argsSchema.safeParse(raw);
@@ -339,14 +418,18 @@ async function repairCommand(command: string, raw: unknown[]): Promise<unknown> 
         const ran = await runner.run([folder], { report() {} }, new AbortController().signal);
         if (!ran.ok) return { ok: false, message: ran.error.message, ...empty } satisfies RepairFailuresCommand.Result;
       }
-      return fixes.repairFailures(folder.uri, planner.report(folder.uri)?.passRate ?? 0);
+      const repaired = await fixes.repairFailures(folder.uri, planner.report(folder.uri)?.passRate ?? 0);
+      historyChanged(folder.uri);
+      return repaired;
     }
     case RollbackLastFixCommand.id: {
       const args = RollbackLastFixCommand.argsSchema.safeParse(raw);
       if (!args.success) badArgs(command, args.error.issues[0]?.message);
       const folder = commandFolder(args.data[0]?.folderUri);
       if (!folder) return { ok: false, code: 'noCheckpoint', message: 'No workspace folder has a Smoke Repair config file.', changed: [] } satisfies RollbackLastFixCommand.Result;
-      return fixes.rollbackLast(folder.path, folder.uri, args.data[0]?.force === true);
+      const undone = await fixes.rollbackLast(folder.path, folder.uri, args.data[0]?.force === true);
+      historyChanged(folder.uri);
+      return undone;
     }
   }
   throw new ResponseError(ErrorCodes.InvalidParams, `unknown command ${command}`);
@@ -356,8 +439,9 @@ const REPAIR_COMMANDS: string[] = [ApplyFixCommand.id, FixAppliedCommand.id, Rep
 
 connection.onExecuteCommand(async (params, token) => {
   if (REPAIR_COMMANDS.includes(params.command)) return repairCommand(params.command, params.arguments ?? []);
+  if (params.command === StartRepairLoopCommand.id) return startRepairLoop(params.arguments ?? [], token, params.workDoneToken);
   if (params.command !== RunSmokeCommand.id) {
-    throw new ResponseError(ErrorCodes.InvalidParams, `unknown command ${params.command}; this server runs ${[RunSmokeCommand.id, ...REPAIR_COMMANDS].join(', ')}`);
+    throw new ResponseError(ErrorCodes.InvalidParams, `unknown command ${params.command}; this server runs ${[RunSmokeCommand.id, ...REPAIR_COMMANDS, StartRepairLoopCommand.id].join(', ')}`);
   }
   const args = RunSmokeCommand.argsSchema.safeParse(params.arguments ?? []);
   if (!args.success) {
@@ -376,18 +460,7 @@ connection.onExecuteCommand(async (params, token) => {
 
   const controller = new AbortController();
   token.onCancellationRequested(() => controller.abort());
-  let reporter: WorkDoneProgressReporter | undefined;
-  if (params.workDoneToken !== undefined) {
-    reporter = connection.window.attachWorkDoneProgress(params.workDoneToken);
-  } else if (workDoneProgressSupported) {
-    try {
-      const created = await connection.window.createWorkDoneProgress();
-      created.token.onCancellationRequested(() => controller.abort());
-      reporter = created;
-    } catch (err) {
-      log(`work-done progress not available: ${(err as Error)?.message ?? String(err)}`);
-    }
-  }
+  const reporter = await commandProgress(params.workDoneToken, controller);
   reporter?.begin('Smoke tests', 0, 'starting', true);
   let last = -1;
   const result = await runner.run(
@@ -403,6 +476,23 @@ connection.onExecuteCommand(async (params, token) => {
   );
   reporter?.done();
   return result;
+});
+
+connection.onRequest(HistoryRequest.method, async (params: unknown): Promise<HistoryRequest.Result> => {
+  const parsed = HistoryRequest.paramsSchema.safeParse(params ?? {});
+  if (!parsed.success) throw new ResponseError(ErrorCodes.InvalidParams, `${HistoryRequest.method} expects { folderUri?, cursor?, limit? }: ${parsed.error.issues[0]?.message}`);
+  const folder = commandFolder(parsed.data.folderUri);
+  if (!folder) return { runs: [], total: 0, problems: [] };
+  return { folderUri: folder.uri, ...(await readHistory(folder.path, parsed.data)) };
+});
+
+connection.onRequest(RecordDiffRequest.method, async (params: unknown): Promise<RecordDiffRequest.Result> => {
+  const parsed = RecordDiffRequest.paramsSchema.safeParse(params);
+  if (!parsed.success) throw new ResponseError(ErrorCodes.InvalidParams, `${RecordDiffRequest.method} expects { folderUri?, recordId }: ${parsed.error.issues[0]?.message}`);
+  const folder = commandFolder(parsed.data.folderUri);
+  const diff = folder ? await recordDiff(folder.path, parsed.data.recordId) : undefined;
+  if (diff === undefined) throw new ResponseError(ErrorCodes.InvalidParams, `record "${parsed.data.recordId}" keeps no diff`);
+  return { diff };
 });
 
 connection.onRequest(ReportRequest.method, (params: unknown): ReportRequest.Result => {
