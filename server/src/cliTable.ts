@@ -127,6 +127,10 @@ export function formatLoop(loop: LoopRecord, file?: string): string {
     out.push('', `Left for a person (${loop.escalation.length}):`);
     for (const e of loop.escalation) out.push(`  ● ${e.message}`, `    tried: ${e.tried}`);
   }
+  if (loop.pending?.length) {
+    out.push('', `Waiting for a person's yes (${loop.pending.length}): validated, not applied`);
+    for (const p of loop.pending) out.push(`  ● ${p.scenario}: ${p.title}`, `    ${p.why} (record ${p.recordId})`);
+  }
   if (file) out.push('', `Loop record: ${file}`);
   return out.join('\n') + '\n';
 }

@@ -222,3 +222,15 @@ test('retries: per failure type tries and backoff, INFRA restarts first, budgets
     return true;
   });
 });
+
+test('validated fixes held for a person are listed as pending, newest per scenario, while their scenario fails', async () => {
+  const first = pass(1, ['a', 'd'], ['d'], ['a']);
+  const held = first.records.find((r) => r.violation.scenario === 'd')!;
+  Object.assign(held, { noPlan: undefined, plan: { root_cause: 'd is mounted without the guard its siblings have', operations: [{ type: 'include_router' }] }, validation: { status: 'passed' }, reason: "needs review (danger score 31): not applied without a person's yes" });
+  const s = scripted([first, pass(2, ['d'], undefined, [])]);
+  const { record } = await repairLoop({ workspace: workspace(), apply: 'safe', steps: s.steps, retrySteps: s.retrySteps });
+  assert.equal(record.stopReason, 'plateau');
+  assert.deepEqual(record.pending, [{ recordId: 'run-1-02', scenario: 'd', title: 'd is mounted without the guard its siblings have', why: "needs review (danger score 31): not applied without a person's yes" }]);
+  const { formatLoop } = await import('../../server/src/cliTable');
+  assert.match(formatLoop(record), /Waiting for a person's yes \(1\): validated, not applied\n {2}● d: d is mounted without the guard its siblings have\n {4}needs review \(danger score 31\)/);
+});

@@ -65,6 +65,8 @@ export const loopRecordSchema = z.object({
   stopDetail: z.string().optional(),
   /** What is left for a person: each failing scenario with what was tried last. */
   escalation: z.array(z.object({ scenario: z.string(), message: z.string(), tried: z.string() })).optional(),
+  /** Fixes validated but not applied without a person's yes (needs review, checked but not run), newest attempt per scenario. */
+  pending: z.array(z.object({ recordId: z.string(), scenario: z.string(), title: z.string(), why: z.string() })).optional(),
   counters: z.object({
     /** Attempts by signal (failure type / exception) and outcome (applied, validation-failed, needs-review, no-plan, other). */
     autofix_attempts_total: z.record(z.string(), z.number().int()),
@@ -240,6 +242,8 @@ export async function repairLoop(opts: LoopOptions): Promise<{ record: LoopRecor
   record.passRateEnd = end?.passRateAfter ?? record.passRateStart;
   record.endedAt = Date.now();
   if (record.stopReason !== 'target') record.escalation = escalation(last, allRecords);
+  const waiting = pendingApprovals(last, allRecords);
+  if (waiting.length > 0) record.pending = waiting;
   for (const r of allRecords) {
     const key = `${signalOf(r)},${outcomeOf(r)}`;
     record.counters.autofix_attempts_total[key] = (record.counters.autofix_attempts_total[key] ?? 0) + 1;
@@ -267,6 +271,21 @@ export function retryPolicy(settings: LoopConfig | undefined): RetryPolicy {
     maxAttempts: r?.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts,
     maxPerStep: r?.maxPerStep ?? DEFAULT_RETRY_POLICY.maxPerStep,
   };
+}
+
+/**
+ * The fixes that wait for a person: validated (or checked without running) but held back by the
+ * policy's needs-review label, for scenarios that still fail; the newest attempt per scenario.
+ */
+function pendingApprovals(last: RepairRunSummary | undefined, all: RepairRecord[]): NonNullable<LoopRecord['pending']> {
+  const failing = new Set((last?.reportAfter ?? last?.reportBefore)?.violations.map((v) => v.scenario) ?? []);
+  const newest = new Map<string, RepairRecord>();
+  for (const r of all) {
+    if (r.applied || !failing.has(r.violation.scenario) || !r.plan) continue;
+    if (!/^(needs review|checked \(not run\))/.test(r.reason)) continue;
+    newest.set(r.violation.scenario, r);
+  }
+  return [...newest.values()].map((r) => ({ recordId: r.id, scenario: r.violation.scenario, title: r.plan!.root_cause, why: r.reason }));
 }
 
 /** What is left for a person when the loop stops short: each scenario still failing, with its last attempt. */
