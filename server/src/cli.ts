@@ -17,6 +17,10 @@ import { listRecords } from './engine/records';
 import { ApplyError } from './engine/apply';
 import { loadConfig } from './engine/config';
 import { Redactor } from './engine/redact';
+import { writeFileAtomic } from './engine/apply/atomicWrite';
+import { closest } from './engine/config/suggest';
+import { gatherCiReport, renderCiReport, REPORT_FORMATS, type ReportFormat } from './engine/report/ci';
+import { githubSourceLink } from './engine/report/markdown';
 import { planAll, recordPrompts, repairOnce, rollbackFix, UnknownViolationError } from './engine/repair';
 
 /**
@@ -201,6 +205,40 @@ async function historyCommand(args: string[]): Promise<number> {
   return EXIT.ok;
 }
 
+const FORMATS = `${REPORT_FORMATS.slice(0, -1).join(', ')} or ${REPORT_FORMATS.at(-1)}`;
+
+function parseFormat(text: string | undefined): ReportFormat {
+  if (text === undefined) throw new UsageError(`report needs --format: ${FORMATS}`);
+  const format = REPORT_FORMATS.find((f) => f === text.trim().toLowerCase());
+  if (format) return format;
+  const guess = closest(text, REPORT_FORMATS);
+  throw new UsageError(`unknown report format "${text}"${guess ? `; did you mean "${guess}"?` : ''} (${FORMATS})`);
+}
+
+/** Smoke, then its failures with the latest repair loop and records, in a format CI reads; exit codes as for smoke. */
+async function reportCommand(args: string[]): Promise<number> {
+  const values = parseCommand(COMMANDS.report, args);
+  const format = parseFormat(values.format);
+  if (values.output !== undefined && values.output.trim() === '') throw new UsageError('--output needs a file name');
+  const quiet = values.quiet || false;
+  const workspace = path.resolve(values.workspace ?? process.cwd());
+  await warnAboutConfig(workspace, values.config, quiet);
+  const smokeReport = await withSignals((signal) => runSmoke({ workspace, configFile: values.config, progress: stderrProgress(quiet), signal }));
+  const data = await gatherCiReport(workspace, smokeReport);
+  const text = renderCiReport(format, data, {
+    tool: { name: 'smoke-repair', version: readVersion(), informationUri: 'https://github.com/smoke-repair/smoke-repair' },
+    link: githubSourceLink(process.env, workspace),
+  });
+  if (values.output !== undefined) {
+    const file = path.resolve(values.output);
+    await writeFileAtomic(file, text);
+    if (!quiet) process.stderr.write(`Wrote the ${format} report to ${file}\n`);
+  } else {
+    process.stdout.write(text);
+  }
+  return smokeReport.passed === smokeReport.total ? EXIT.ok : EXIT.failures;
+}
+
 async function rollbackCommand(args: string[]): Promise<number> {
   const values = parseCommand(COMMANDS.rollback, args);
   const workspace = path.resolve(values.workspace ?? process.cwd());
@@ -298,6 +336,8 @@ export async function main(argv: string[]): Promise<number> {
         return await repairCommand(rest);
       case 'rollback':
         return await rollbackCommand(rest);
+      case 'report':
+        return await reportCommand(rest);
       case 'history':
         return await historyCommand(rest);
       case 'help': {

@@ -132,6 +132,32 @@ export const COMMANDS = {
       [2, 'bad usage'],
     ],
   },
+  report: {
+    name: 'report',
+    summary: 'Run smoke and write its failures, with the last repair loop, as JSON, SARIF, JUnit XML or Markdown for CI.',
+    usage: 'report --format json|sarif|junit|markdown [--workspace DIR] [--config FILE] [--output FILE] [--quiet]',
+    description: [
+      'Run smoke and write a report of the failures for CI, with the latest repair loop and the repair records that say what was fixed.',
+      'sarif: SARIF 2.1.0 for code scanning, one result per failure at the innermost workspace frame of its trace, its workspace frames as a code flow. junit: JUnit XML, one test case per scenario. markdown: a summary for a job page. json: the smoke run, the loop and the records.',
+    ],
+    options: {
+      format: { type: 'string', short: 'f', arg: 'FORMAT', help: 'json, sarif, junit or markdown' },
+      workspace,
+      config,
+      output: { type: 'string', short: 'o', arg: 'FILE', help: 'write the report to FILE (relative to the current folder; replaced whole, never half-written) instead of standard output' },
+      quiet,
+    },
+    examples: [
+      'smoke-repair report --format sarif --output smoke-repair.sarif',
+      'smoke-repair report --format junit --output test-results/smoke.xml --quiet',
+      'smoke-repair report --format markdown >> "$GITHUB_STEP_SUMMARY"',
+    ],
+    exitCodes: [
+      [0, 'every scenario passes'],
+      [1, 'some scenario fails (the report is written)'],
+      [2, `${unreachable}; no report is written`],
+    ],
+  },
   rollback: {
     name: 'rollback',
     summary: 'Restore the files of the last applied fix (or of --checkpoint ID) byte for byte.',

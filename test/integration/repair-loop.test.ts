@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { loopRecordSchema } from '../../server/src/engine/loop';
-import { ensureDocker, ensureExampleUp, REPO_ROOT } from '../setup/docker';
+import { runCli } from '../setup/cli';
+import { ensureDocker, ensureExampleUp } from '../setup/docker';
 import { copyExample, type ExampleCopy } from '../setup/exampleCopy';
 import { freePort } from '../setup/net';
 
@@ -16,18 +15,7 @@ import { freePort } from '../setup/net';
  * goes to stderr, the loop record parses and `history` lists it.
  */
 
-const run = promisify(execFile);
-const CLI = path.join(REPO_ROOT, 'bin', 'smoke-repair.js');
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { maxBuffer: 64 * 1024 * 1024, timeout: 15 * 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const cli = runCli;
 
 describe('repair --loop on a copy of todo-api-node', { timeout: 25 * 60_000 }, () => {
   let copy: ExampleCopy;

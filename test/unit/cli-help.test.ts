@@ -1,11 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { COMMANDS, commandHelp, parseCommand, unknownCommand, UsageError, wantsHelp, wrap, type CommandSpec } from '../../server/src/cliArgs';
+import { tempDir } from '../setup/tempDirs';
 
 /**
  * The command line's help and argument errors, through the real bin/smoke-repair.js, and how that
@@ -21,14 +21,6 @@ const launcher = createRequire(import.meta.url)(BIN) as {
   newestMtimeMs(dir: string, enough?: number): number;
   resolveEntry(root: string): { choice: Choice };
 };
-
-const temps: string[] = [];
-after(() => temps.forEach((t) => rmSync(t, { recursive: true, force: true })));
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), prefix));
-  temps.push(dir);
-  return dir;
-}
 
 function run(args: string[], opts: { bin?: string; cwd?: string } = {}) {
   const r = spawnSync(process.execPath, [opts.bin ?? BIN, ...args], {
@@ -104,7 +96,7 @@ describe('smoke-repair argument errors', () => {
   test('an option of another command says which commands have it; one unlike any has no suggestion', () => {
     const r = run(['classify', '--config', 'x.yaml']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /unknown option "--config" for classify \(smoke, plan, repair and rollback have it\)/);
+    assert.match(r.stderr, /unknown option "--config" for classify \(smoke, plan, repair, report and rollback have it\)/);
     const far = run(['classify', '--frobnicate']);
     assert.equal(far.code, 2);
     assert.match(far.stderr, /unknown option "--frobnicate" for classify\n/);
