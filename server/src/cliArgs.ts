@@ -135,13 +135,13 @@ export const COMMANDS = {
   report: {
     name: 'report',
     summary: 'Run smoke and write its failures, with the last repair loop, as JSON, SARIF, JUnit XML or Markdown for CI.',
-    usage: 'report --format json|sarif|junit|markdown [--workspace DIR] [--config FILE] [--output FILE] [--quiet]',
+    usage: 'report --format json|sarif|junit|markdown|prometheus [--workspace DIR] [--config FILE] [--output FILE] [--quiet]',
     description: [
       'Run smoke and write a report of the failures for CI, with the latest repair loop and the repair records that say what was fixed.',
       'sarif: SARIF 2.1.0 for code scanning, one result per failure at the innermost workspace frame of its trace, its workspace frames as a code flow. junit: JUnit XML, one test case per scenario. markdown: a summary for a job page. json: the smoke run, the loop and the records.',
     ],
     options: {
-      format: { type: 'string', short: 'f', arg: 'FORMAT', help: 'json, sarif, junit or markdown' },
+      format: { type: 'string', short: 'f', arg: 'FORMAT', help: 'json, sarif, junit, markdown or prometheus' },
       workspace,
       config,
       output: { type: 'string', short: 'o', arg: 'FILE', help: 'write the report to FILE (relative to the current folder; replaced whole, never half-written) instead of standard output' },

@@ -471,15 +471,38 @@ describe('smoke-repair report: usage', () => {
     const ws = tempDir('report-usage-');
     const none = run(['report'], ws);
     assert.equal(none.status, 2);
-    assert.match(none.stderr, /^smoke-repair: report needs --format: json, sarif, junit or markdown\n/);
+    assert.match(none.stderr, /^smoke-repair: report needs --format: json, sarif, junit, markdown or prometheus\n/);
     assert.match(none.stderr, /Usage: smoke-repair report --format json\|sarif\|junit\|markdown/);
     const typo = run(['report', '--format', 'sarf'], ws);
     assert.equal(typo.status, 2);
-    assert.match(typo.stderr, /unknown report format "sarf"; did you mean "sarif"\? \(json, sarif, junit or markdown\)/);
+    assert.match(typo.stderr, /unknown report format "sarf"; did you mean "sarif"\? \(json, sarif, junit, markdown or prometheus\)/);
     const out = path.join(ws, 'out', 'report.sarif');
     const noConfig = run(['report', '--format', 'sarif', '--output', out, '--quiet'], ws);
     assert.equal(noConfig.status, 2, noConfig.stderr);
     assert.equal(noConfig.stdout, '');
     assert.ok(!existsSync(out), 'no report for a run that could not happen');
   });
+});
+
+test('prometheus: the exposition format, with the loop counters and escaped labels', async () => {
+  const { prometheusReport } = await import('../../server/src/engine/report/prometheus');
+  const smoke = { passRate: 0.75, passed: 3, total: 4 } as never;
+  const loop = {
+    version: 1, id: 'loop-1', startedAt: 0, target: 1, maxIterations: 5, stopReason: 'plateau',
+    iterations: [{ applied: ['r1', 'r2'] }, { applied: [] }],
+    counters: { autofix_attempts_total: { 'NameError,applied': 2, 'Say "hi"\\n,no-plan': 1 }, autofix_success_ratio: 0.667, autofix_backoff_seconds: 1.5 },
+    pending: [{ recordId: 'r3', scenario: 's', title: 't', why: 'w' }],
+  } as never;
+  const text = prometheusReport({ smoke, loop, records: [], problems: [] });
+  const lines = text.trim().split('\n');
+  for (const l of lines) assert.match(l, /^(# (HELP|TYPE) [a-z_]+ .+|[a-z_]+(\{[a-z_]+="([^"\\\n]|\\.)*"(,[a-z_]+="([^"\\\n]|\\.)*")*\})? -?[\d.]+(e-?\d+)?)$/, l);
+  assert.ok(lines.includes('smoke_pass_ratio 0.75'));
+  assert.ok(lines.includes('smoke_scenarios{result="failed"} 1'));
+  assert.ok(lines.includes('autofix_attempts_total{signal="NameError",outcome="applied"} 2'));
+  assert.ok(lines.includes('autofix_attempts_total{signal="Say \\"hi\\"\\\\n",outcome="no-plan"} 1'), text);
+  assert.ok(lines.includes('autofix_iterations{stop_reason="plateau"} 2'));
+  assert.ok(lines.includes('autofix_fixes_applied 2'));
+  assert.ok(lines.includes('approval_requests_total{status="pending"} 1'));
+  // Without a loop: the smoke metrics alone.
+  assert.doesNotMatch(prometheusReport({ smoke, records: [], problems: [] }), /autofix/);
 });

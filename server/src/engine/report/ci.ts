@@ -5,6 +5,7 @@ import type { SmokeReport } from '../model';
 import { listRecords, type RecordProblem, type repairRecordSchema } from '../records';
 import { junitReport } from './junit';
 import { markdownReport, type SourceLink } from './markdown';
+import { prometheusReport } from './prometheus';
 import { sarifReport, type ToolInfo } from './sarif';
 
 /**
@@ -14,7 +15,7 @@ import { sarifReport, type ToolInfo } from './sarif';
  * redacted where it entered the engine; the reports add nothing that was not.
  */
 
-export const REPORT_FORMATS = ['json', 'sarif', 'junit', 'markdown'] as const;
+export const REPORT_FORMATS = ['json', 'sarif', 'junit', 'markdown', 'prometheus'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export type StoredRepairRecord = z.infer<typeof repairRecordSchema>;
@@ -77,5 +78,7 @@ export function renderCiReport(format: ReportFormat, report: CiReport, options: 
       return junitReport(report);
     case 'markdown':
       return markdownReport(report, { link: options.link });
+    case 'prometheus':
+      return prometheusReport(report);
   }
 }
