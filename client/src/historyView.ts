@@ -125,7 +125,10 @@ export class RepairHistoryView implements vscode.TreeDataProvider<Node>, vscode.
         const item = new vscode.TreeItem(f.title, vscode.TreeItemCollapsibleState.None);
         item.description = [f.planner, f.label, f.validation ? `validation ${f.validation}` : undefined, f.applied ? 'applied' : 'not applied'].filter(Boolean).join(' · ');
         item.tooltip = new vscode.MarkdownString(`${f.reason}\n\npass rate ${pct(f.passRateBefore)}${f.passRateAfter !== undefined ? ` → ${pct(f.passRateAfter)}` : ''}`);
-        item.iconPath = new vscode.ThemeIcon(f.applied ? 'pass' : f.validation === 'failed' ? 'error' : 'circle-outline');
+        // A failure another fix of the pass already fixed is no failure of this one.
+        const fixedByAnother = !f.applied && /^fixed by fix-/.test(f.reason);
+        if (fixedByAnother) item.description = f.reason;
+        item.iconPath = new vscode.ThemeIcon(f.applied || fixedByAnother ? 'pass' : f.validation === 'failed' ? 'error' : 'circle-outline');
         if (f.hasDiff) item.command = { command: CommandIds.openRecordDiff, title: 'Open Fix Diff', arguments: [f.recordId] };
         item.contextValue = f.applied ? 'fix.applied' : 'fix';
         return item;

@@ -11,6 +11,8 @@
  *      example running in its own container: light bulb, preview, apply, smoke again, roll back;
  *   d. the Repair Failures test (test/e2e/repairFailuresCheck.ts) in a third window, on another
  *      private copy: every safe fix applied, the app rebuilt, smoke again, the pass rate after.
+ *   e. the repair loop test (test/e2e/repairLoopCheck.ts) in a fourth window, on a third private
+ *      copy: the Smoke Repair sidebar, Start Repair Loop, Repair History and a fix's diff.
  * Then: smoke-repair.yaml unchanged, no browser traffic off loopback, no validation sandbox left
  * running by the editor's language servers (removed if found).
  * Exit code 0 when all pass. Screenshots of failures and of the final state: test-results/e2e/.
@@ -20,7 +22,7 @@
  *   SMOKE_REPAIR_E2E_EXTENSION   extension folder to load instead of this repository's bundled one
  *   SMOKE_REPAIR_E2E_VSIX        a .vsix for the UI test (default: dist/smoke-repair.vsix when current)
  *   SMOKE_REPAIR_E2E_TIMEOUT_MS  per-step limit (default 600000: a busy host can take minutes)
- *   SMOKE_REPAIR_E2E_ONLY        "extension-host", "ui", "quick-fix" or "repair-failures"
+ *   SMOKE_REPAIR_E2E_ONLY        "extension-host", "ui", "quick-fix", "repair-failures" or "repair-loop"
  *   SMOKE_REPAIR_E2E_KEEP_APP=1  leave the example app running at the end (one already running is always left running)
  */
 import { spawnSync } from 'node:child_process';
@@ -38,12 +40,13 @@ import { findLeftovers, removeLeftovers, watchProcessGroup } from './leftovers';
 import { measureMemory, type MemoryReport } from './memory';
 import { QUICK_FIX, runQuickFixTest } from './quickFixCheck';
 import { REPAIR_FAILURES, runRepairFailuresTest } from './repairFailuresCheck';
+import { REPAIR_LOOP, runRepairLoopTest } from './repairLoopCheck';
 import { runUiTest } from './ui';
 
 const repo = path.resolve(__dirname, '..', '..');
 const results = path.join(repo, 'test-results', 'e2e');
 const timeoutMs = z.coerce.number().int().positive().parse(process.env.SMOKE_REPAIR_E2E_TIMEOUT_MS ?? 600_000);
-const only = z.enum(['extension-host', 'ui', 'quick-fix', 'repair-failures']).optional().parse(process.env.SMOKE_REPAIR_E2E_ONLY || undefined);
+const only = z.enum(['extension-host', 'ui', 'quick-fix', 'repair-failures', 'repair-loop']).optional().parse(process.env.SMOKE_REPAIR_E2E_ONLY || undefined);
 const t0 = Date.now();
 
 function log(line: string): void {
@@ -245,8 +248,12 @@ async function main(): Promise<number> {
     only === undefined || only === 'repair-failures'
       ? startCopy(REPAIR_FAILURES.example, copyStarted?.copy.then(() => undefined, () => undefined))
       : undefined;
+  const loopCopyStarted =
+    only === undefined || only === 'repair-loop'
+      ? startCopy(REPAIR_LOOP.example, (repairCopyStarted ?? copyStarted)?.copy.then(() => undefined, () => undefined))
+      : undefined;
   const stopCopy = async () => {
-    await Promise.all([copyStarted?.stop(), repairCopyStarted?.stop()]);
+    await Promise.all([copyStarted?.stop(), repairCopyStarted?.stop(), loopCopyStarted?.stop()]);
   };
   // Each wait inside the extension host gets half the step limit, so its own, more telling,
   // error arrives before the harness gives up on the exit code.
@@ -408,6 +415,36 @@ async function main(): Promise<number> {
         outcomes.push(...r.checks);
       } catch (err) {
         outcomes.push({ name: 'Repair Failures test', ok: false, seconds: (Date.now() - s) / 1000, detail: (err as Error).message });
+      }
+    }
+    if (loopCopyStarted) {
+      s = Date.now();
+      log('repair loop test: start');
+      try {
+        const c = await loopCopyStarted.copy;
+        const before = expect.scenarios;
+        if (!before) throw new Error(`${path.join(c.dir, 'FAULTS.md')}: no "before repair" table of scenarios`);
+        const r = await runRepairLoopTest(
+          context,
+          { url: server.url, workspace: c.dir, extensionDevelopmentPath: extension.vsix ? undefined : extension.dir },
+          {
+            ...REPAIR_LOOP,
+            failing: before.filter((x) => !x.passed).map((x) => x.name),
+            left: [...REPAIR_LOOP.left],
+            before: { passed: before.filter((x) => x.passed).length, total: before.length },
+            after: passRateAfterRepair(c.dir),
+            timeoutMs,
+            log,
+            screenshot,
+          },
+        );
+        for (const n of r.notifications) log(`  notified:   ${n}`);
+        for (const h of r.history) log(`  history:    ${'  '.repeat(h.level - 1)}${h.label} — ${h.description}`);
+        for (const l of r.diff) log(`  diff:       ${l}`);
+        log(`  timings:    ${Object.entries(r.timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join('; ')}`);
+        outcomes.push(...r.checks);
+      } catch (err) {
+        outcomes.push({ name: 'repair loop test', ok: false, seconds: (Date.now() - s) / 1000, detail: (err as Error).message });
       }
     }
     if (configBefore) {

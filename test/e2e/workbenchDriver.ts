@@ -16,21 +16,25 @@ export async function poll(cond: () => Promise<boolean>, timeoutMs: number, what
   }
 }
 
-export async function runFromPalette(page: Page, label: string): Promise<void> {
+/** Opens the command palette (F1 needs the focus inside the workbench; the editor area is always there). */
+export async function openPalette(page: Page): Promise<void> {
   const input = page.locator('.quick-input-widget input.input');
-  // F1 needs the focus inside the workbench; the editor area is always there.
   for (let attempt = 0; !(await input.isVisible()); attempt++) {
     if (attempt === 20) throw new Error('the command palette did not open');
     await page.locator('.part.editor').first().click({ position: { x: 20, y: 20 } }).catch(() => undefined);
     await page.keyboard.press('F1');
     await input.waitFor({ state: 'visible', timeout: 3000 }).catch(() => undefined);
   }
+}
+
+export async function runFromPalette(page: Page, label: string): Promise<void> {
+  await openPalette(page);
   await page.keyboard.type(label);
   const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
   await pick.waitFor({ state: 'visible' });
   await poll(async () => (await pick.getAttribute('class'))?.includes('focused') ?? false, 30_000, `"${label}" to be selected`);
   await page.keyboard.press('Enter');
-  await input.waitFor({ state: 'hidden' });
+  await page.locator('.quick-input-widget input.input').waitFor({ state: 'hidden' });
 }
 
 export async function openProblems(page: Page): Promise<Locator> {
