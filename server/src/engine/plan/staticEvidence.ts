@@ -1,7 +1,8 @@
 import { builtinModules } from 'node:module';
-import * as path from 'node:path';
 import { analyseJs, analysePython, PYTHON_STDLIB_MODULES, undefinedJsNames, undefinedPythonNames, type UndefinedPythonName } from '../imports';
+import { findDeclaration, findManifests, type ManifestRef } from '../deps/manifest';
 import type { Trace } from '../model';
+import { pythonWorkspaceModule } from './rules/dependency';
 import type { PlanningContext } from '../repair/types';
 import { findRoute, loadRouteTable, type RouteSite } from '../routes';
 import { languageOf, lineOfOffset, lineStarts } from '../routes/syntax';
@@ -99,7 +100,7 @@ async function unusedImportsOfMissingModules(ctx: PlanningContext, site: RouteSi
     const modules = imp.kind === 'import' ? imp.names.map((n) => n.name) : [imp.module];
     for (const module of new Set(modules)) {
       const top = module.split('.')[0]!;
-      if (PYTHON_STDLIB_MODULES.has(top) || isWorkspaceModule(ctx.files, top)) continue;
+      if (PYTHON_STDLIB_MODULES.has(top) || pythonWorkspaceModule(ctx.files, top)) continue;
       out.push({
         trace: syntheticTrace('ModuleNotFoundError', `No module named '${top}'`, site.file, imp.line, ''),
         evidence: `read from the code: ${site.file}:${imp.line} imports ${module} inside the handler and nothing uses what it binds (the app answered ${ctx.violation.actualStatus} and logged no trace)`,
@@ -109,15 +110,21 @@ async function unusedImportsOfMissingModules(ctx: PlanningContext, site: RouteSi
   return out;
 }
 
+/** Whether a package.json above the file declares the package (any dependency section). */
+async function declaredIn(ctx: PlanningContext, manifests: ManifestRef[], pkg: string): Promise<boolean> {
+  for (const m of manifests) if (await findDeclaration(ctx, m, pkg)) return true;
+  return false;
+}
+
 /** `const x = await import('y')` / `require('y')` inside the handler, `x` unused, `y` a package the manifest does not list. */
 async function unusedJsImportsOfMissingPackages(ctx: PlanningContext, site: RouteSite, text: string, inHandler: (line: number) => boolean): Promise<StaticFinding[]> {
-  const deps = await manifestDependencies(ctx, site.file);
+  const manifests = (await findManifests(ctx, site.file, 'node')).all;
   const out: StaticFinding[] = [];
   for (const imp of analyseJs(text, site.file).imports) {
     if (imp.topLevel || !inHandler(imp.line) || imp.sideEffect || imp.names.length === 0 || imp.names.some((n) => n.used)) continue;
     if (/^[./]/.test(imp.module) || imp.module.startsWith('node:') || builtinModules.includes(imp.module)) continue;
     const pkg = imp.module.startsWith('@') ? imp.module.split('/').slice(0, 2).join('/') : imp.module.split('/')[0]!;
-    if (deps.has(pkg)) continue;
+    if (await declaredIn(ctx, manifests, pkg)) continue;
     out.push({
       trace: syntheticTrace('Error', `Cannot find package '${imp.module}' imported from ${site.file}`, site.file, imp.line, '', 'node'),
       evidence: `read from the code: ${site.file}:${imp.line} loads ${imp.module} inside the handler, nothing uses what it binds, and no package.json lists it (the app answered ${ctx.violation.actualStatus} and logged no trace)`,
@@ -126,23 +133,3 @@ async function unusedJsImportsOfMissingPackages(ctx: PlanningContext, site: Rout
   return out;
 }
 
-/** The dependencies of the package.json nearest above a file (every kind). */
-async function manifestDependencies(ctx: PlanningContext, file: string): Promise<Set<string>> {
-  for (let dir = path.posix.dirname(file); ; dir = path.posix.dirname(dir)) {
-    const manifest = dir === '.' ? 'package.json' : `${dir}/package.json`;
-    const text = ctx.files.includes(manifest) ? await ctx.read(manifest) : undefined;
-    if (text !== undefined) {
-      try {
-        const data = JSON.parse(text) as Record<string, Record<string, unknown> | undefined>;
-        return new Set(['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'].flatMap((k) => Object.keys(data[k] ?? {})));
-      } catch {
-        return new Set();
-      }
-    }
-    if (dir === '.') return new Set();
-  }
-}
-
-function isWorkspaceModule(files: string[], top: string): boolean {
-  return files.some((f) => f === `${top}.py` || f.endsWith(`/${top}.py`) || f.startsWith(`${top}/`) || f.includes(`/${top}/__init__.py`));
-}

@@ -107,7 +107,7 @@ async function importingFile(ctx: PlanningContext, ecosystem: 'python' | 'node',
 }
 
 /** A Python module provided by the workspace: `a.b` as `a/b.py`, `a/b/__init__.py`, or a top-level `a` package or module anywhere. */
-function pythonWorkspaceModule(files: string[], module: string): string | undefined {
+export function pythonWorkspaceModule(files: string[], module: string): string | undefined {
   const parts = module.split('.');
   const top = parts[0];
   const asPath = parts.join('/');
