@@ -9,7 +9,8 @@ import { ConfigError } from '../model';
 import { repairOnce, rollbackFixes, type RepairOnceOptions, type RepairRecord, type RepairRunSummary } from '../repair';
 import { reloadApp } from '../repair/reload';
 import { runSmoke } from '../run';
-import { DEFAULT_RETRY_POLICY, RetryBudget, settleFailures, sleep, type RetryPolicy, type RetrySteps } from './retry';
+import { sleep } from '../smoke/runner';
+import { DEFAULT_RETRY_POLICY, RetryBudget, settleFailures, type RetryPolicy, type RetrySteps } from './retry';
 
 /**
  * The repair loop: smoke → plan → validate → apply → reload → smoke, iteration after iteration,

@@ -106,6 +106,7 @@ export async function settleFailures(report: SmokeReport, budget: RetryBudget, s
     const delayMs = Math.max(...due.map((c) => retryDelayMs(budget.policy, c.type, c.n)));
     const restarted = due.some((c) => c.type === 'INFRA') ? await steps.restart() : undefined;
     await steps.sleep(delayMs, signal);
+    signal?.throwIfAborted();
     budget.take(due.map((c) => c.scenarioId));
     const next = await steps.smoke();
     const stillFailing = new Set(next.violations.map((v) => v.scenarioId));
@@ -119,20 +120,4 @@ export async function settleFailures(report: SmokeReport, budget: RetryBudget, s
     current = next;
   }
   return { report: current, rounds };
-}
-
-/** A sleep that ends early, with an AbortError, on a cancel. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason ?? Object.assign(new Error('cancelled'), { name: 'AbortError' }));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason ?? Object.assign(new Error('cancelled'), { name: 'AbortError' }));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

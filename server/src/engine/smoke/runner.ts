@@ -234,7 +234,8 @@ const CODE_WORDS: Record<string, string> = {
   ENOTFOUND: 'host not found',
 };
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Waits `ms`, or less when the signal aborts (it then resolves: the caller checks the signal). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
     const t = setTimeout(done, ms);
