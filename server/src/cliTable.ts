@@ -1,6 +1,6 @@
 import type { SmokeReport } from './engine';
 import { describeTraceOrigin } from './engine/violations';
-import type { LoopRecord } from './engine/loop';
+import { passesOutsideLoops, type LoopRecord } from './engine/loop';
 import type { PassedOver, PolicyDecision, RepairRecord, RepairRunSummary, ViolationPlan } from './engine/repair';
 
 function pad(text: string, width: number): string {
@@ -138,20 +138,13 @@ export function formatLoop(loop: LoopRecord, file?: string): string {
 /** The loops, then the passes run on their own, oldest first. */
 export function formatHistory(loops: LoopRecord[], records: RepairRecord[], problems: Array<{ file: string; error: string }>): string {
   const out: string[] = [];
-  const inLoops = new Set(loops.flatMap((l) => l.iterations.flatMap((it) => it.records)));
   for (const l of loops) {
     const when = new Date(l.startedAt).toISOString().replace('T', ' ').slice(0, 19);
     const rate = l.passRateStart !== undefined && l.passRateEnd !== undefined ? `${pct(l.passRateStart)} → ${pct(l.passRateEnd)}` : 'no pass finished';
     const applied = l.iterations.reduce((n, it) => n + it.applied.length, 0);
     out.push(`${when}  ${l.id}  ${l.iterations.length} iteration(s)  ${rate}  ${applied} fix(es) kept  stopped: ${l.stopReason ?? 'unfinished (interrupted?)'}`);
   }
-  const alone = records.filter((r) => !inLoops.has(r.id));
-  const runs = new Map<string, RepairRecord[]>();
-  for (const r of alone) {
-    const run = r.id.replace(/-\d+$/, '');
-    runs.set(run, [...(runs.get(run) ?? []), r]);
-  }
-  for (const [run, rs] of runs) {
+  for (const [run, rs] of passesOutsideLoops(loops, records)) {
     const when = new Date(rs[0]!.createdAt).toISOString().replace('T', ' ').slice(0, 19);
     const after = rs[0]!.passRateAfter;
     out.push(`${when}  ${run}  one pass  ${pct(rs[0]!.passRateBefore)}${after !== undefined ? ` → ${pct(after)}` : ''}  ${rs.filter((r) => r.applied).length} of ${rs.length} applied`);

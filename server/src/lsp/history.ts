@@ -1,4 +1,4 @@
-import { listLoopRecords, type LoopRecord } from '../engine/loop';
+import { listLoopRecords, passesOutsideLoops, type LoopRecord } from '../engine/loop';
 import { listRecords } from '../engine/records';
 import type { RepairRecord } from '../engine/repair';
 import type { HistoryFix, HistoryRequest, HistoryRun } from '../protocol';
@@ -49,19 +49,10 @@ function loopRun(loop: LoopRecord, byId: Map<string, RepairRecord>): HistoryRun 
   };
 }
 
-/** A pass's records share the run id before their `-NN` suffix. */
-const runIdOf = (recordId: string) => recordId.replace(/-\d+$/, '');
-
 export async function readHistory(workspace: string, params: Pick<HistoryRequest.Params, 'cursor' | 'limit'>): Promise<Omit<HistoryRequest.Result, 'folderUri'>> {
   const [{ loops, problems: loopProblems }, { records, problems }] = await Promise.all([listLoopRecords(workspace), listRecords(workspace)]);
   const byId = new Map(records.map((r) => [r.id, r]));
-  const inLoops = new Set(loops.flatMap((l) => l.iterations.flatMap((it) => it.records)));
-  const passes = new Map<string, RepairRecord[]>();
-  for (const r of records) {
-    if (inLoops.has(r.id)) continue;
-    const run = runIdOf(r.id);
-    passes.set(run, [...(passes.get(run) ?? []), r]);
-  }
+  const passes = passesOutsideLoops(loops, records);
   const runs: HistoryRun[] = [
     ...loops.map((l) => loopRun(l, byId)),
     ...[...passes].map(([id, rs]) => {

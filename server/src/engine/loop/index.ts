@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { z } from 'zod';
-import { readJsonFolder, stampedName, writeJsonFile, type RecordProblem } from '../records';
+import { readJsonFolder, runOfRecord, stampedName, writeJsonFile, type RecordProblem } from '../records';
 import { silentProgress, type Progress, type SmokeReport } from '../model';
 import { loadConfig } from '../config';
 import type { LoopConfig } from '../config/schema';
@@ -106,6 +106,18 @@ export async function writeLoopRecord(workspace: string, record: LoopRecord): Pr
 export async function listLoopRecords(workspace: string): Promise<{ loops: LoopRecord[]; problems: RecordProblem[] }> {
   const { items, problems } = await readJsonFolder(path.join(path.resolve(workspace), LOOPS_DIR), loopRecordSchema);
   return { loops: items.sort((a, b) => a.startedAt - b.startedAt), problems };
+}
+
+/** The passes run on their own (repair --once, Repair Failures): the records no loop holds, by pass, in record order. */
+export function passesOutsideLoops<R extends Pick<RepairRecord, 'id'>>(loops: readonly LoopRecord[], records: readonly R[]): Map<string, R[]> {
+  const inLoops = new Set(loops.flatMap((l) => l.iterations.flatMap((it) => it.records)));
+  const runs = new Map<string, R[]>();
+  for (const r of records) {
+    if (inLoops.has(r.id)) continue;
+    const run = runOfRecord(r.id);
+    runs.set(run, [...(runs.get(run) ?? []), r]);
+  }
+  return runs;
 }
 
 const passing = (r: SmokeReport) => new Set(r.scenarios.filter((s) => s.ok && !s.skipped).map((s) => s.scenarioId));

@@ -118,6 +118,11 @@ export const repairRecordSchema = z.strictObject({
     .optional(),
 });
 
+/** The pass a repair record belongs to: `run-1a2b3c4d` of `run-1a2b3c4d-03` (repairOnce numbers its records so). */
+export function runOfRecord(recordId: string): string {
+  return recordId.replace(/-\d+$/, '');
+}
+
 /** `<UTC timestamp>-<id>.json`: files of a folder sort in the order they were made. */
 export function stampedName(createdAt: number, id: string): string {
   return `${new Date(createdAt).toISOString().replace(/[-:]/g, '').replace('.', '')}-${id}.json`;

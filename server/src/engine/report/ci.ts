@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { z } from 'zod';
 import { listLoopRecords, type LoopRecord } from '../loop';
 import type { SmokeReport } from '../model';
-import { listRecords, type RecordProblem, type repairRecordSchema } from '../records';
+import { listRecords, runOfRecord, type RecordProblem, type repairRecordSchema } from '../records';
 import { junitReport } from './junit';
 import { markdownReport, type SourceLink } from './markdown';
 import { prometheusReport } from './prometheus';
@@ -36,9 +36,6 @@ export interface RenderOptions {
   link?: SourceLink;
 }
 
-/** The run a repair record belongs to: `run-1a2b3c4d` of `run-1a2b3c4d-03`. */
-const runOf = (id: string) => id.replace(/-\d+$/, '');
-
 /**
  * The latest loop and the records that go with it: the loop's own, and those of the latest run
  * (a `repair --once` after the loop; without a loop, the latest run).
@@ -47,10 +44,10 @@ export function latestRepairs(loops: readonly LoopRecord[], records: readonly St
   const loop = loops.at(-1);
   const inLoop = new Set(loop?.iterations.flatMap((it) => it.records) ?? []);
   const newest = records.at(-1);
-  const lastRun = newest && (!loop || newest.createdAt >= loop.startedAt) ? runOf(newest.id) : undefined;
+  const lastRun = newest && (!loop || newest.createdAt >= loop.startedAt) ? runOfRecord(newest.id) : undefined;
   return {
     ...(loop ? { loop } : {}),
-    records: records.filter((r) => inLoop.has(r.id) || (lastRun !== undefined && runOf(r.id) === lastRun)),
+    records: records.filter((r) => inLoop.has(r.id) || (lastRun !== undefined && runOfRecord(r.id) === lastRun)),
   };
 }
 
