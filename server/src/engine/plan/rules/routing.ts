@@ -593,16 +593,20 @@ function rewriteLiteral(site: RouteSite, shape: RequestShape, from: number): str
   return site.literal.endsWith('/') && out !== '/' ? `${out}/` : out;
 }
 
-/** The passing scenarios a change of this declaration's path would break: every method the literal declares. */
-function passingUsers(ctx: PlanningContext, table: RouteTable, site: RouteSite): string[] {
-  const sharing = table.routes.filter((r) => r.site.file === site.file && r.site.literalStart === site.literalStart);
+/** The passing scenarios (other than the violation's) that these routes answer: moving them would break those. */
+function passingUsers(ctx: PlanningContext, routes: readonly ResolvedRoute[]): string[] {
   const out: string[] = [];
   for (const s of ctx.report.scenarios) {
     if (!s.ok || s.skipped || s.scenarioId === ctx.violation.scenarioId) continue;
-    const hit = findRoute(sharing, s.method, s.path).best;
+    const hit = findRoute(routes, s.method, s.path).best;
     if (hit && hit.how !== 'own') out.push(`${s.method} ${s.path} ("${s.name}")`);
   }
   return out;
+}
+
+/** Every route a declaration's path literal declares: each method it serves. */
+function routesOfLiteral(table: RouteTable, site: RouteSite): ResolvedRoute[] {
+  return table.routes.filter((r) => r.site.file === site.file && r.site.literalStart === site.literalStart);
 }
 
 /** The mount path or prefix that holds segment `at` of a full path, and its text with that segment as requested. */
@@ -638,12 +642,7 @@ function mountPathPlan(ctx: PlanningContext, table: RouteTable, part: PathPart, 
   const method = v.method.toUpperCase();
   const what = part.kind === 'prefix' ? 'router prefix' : 'mount path';
   const below = routesThrough(table, part);
-  const broken: string[] = [];
-  for (const s of ctx.report.scenarios) {
-    if (!s.ok || s.skipped || s.scenarioId === v.scenarioId) continue;
-    const hit = findRoute(below, s.method, s.path).best;
-    if (hit && hit.how !== 'own') broken.push(`${s.method} ${s.path} ("${s.name}")`);
-  }
+  const broken = passingUsers(ctx, below);
   if (broken.length > 0) {
     return noPlan('unsafe', `changing the ${what} "${part.value}" at ${part.file}:${part.line} would break ${broken.join(', ')}, which pass${broken.length === 1 ? 'es' : ''} now`);
   }
@@ -726,7 +725,7 @@ export const routePathRule: Rule = {
     }
     if (best.mount) return mountPathPlan(ctx, table, best.mount.part, best.to, best.mount.full);
     const { site } = best.route;
-    const broken = passingUsers(ctx, table, site);
+    const broken = passingUsers(ctx, routesOfLiteral(table, site));
     if (broken.length > 0) {
       return noPlan('unsafe', `changing "${site.literal}" at ${site.file}:${site.line} would break ${broken.join(', ')}, which pass${broken.length === 1 ? 'es' : ''} now`);
     }
@@ -735,7 +734,7 @@ export const routePathRule: Rule = {
     const newFull = normaliseRoutePath(`/${segmentsOf(best.route.fullPaths[0]!).slice(0, prefixLen).join('/')}/${routeAlternatives(best.to, site.framework)[0]}`);
     const clash = table.routes.find((r) => r.site !== site && r.mounted && methodMatches(r.site, method) && r.fullPaths.includes(newFull));
     if (clash) return noPlan('unsafe', `${clash.site.file}:${clash.site.line} already declares ${method} ${newFull}`);
-    const sharedWith = table.routes.filter((r) => r.site.file === site.file && r.site.literalStart === site.literalStart && r.site.method !== site.method).map((r) => r.site.method);
+    const sharedWith = routesOfLiteral(table, site).filter((r) => r.site.method !== site.method).map((r) => r.site.method);
     // The other methods move with the literal: harmless when the run shows each of them failing on the same path.
     const failingSame = (m: string) => ctx.report.scenarios.find((s) => !s.ok && !s.skipped && s.method.toUpperCase() === m && s.path === v.path);
     const unshown = [...new Set(sharedWith)].filter((m) => !failingSame(m));
