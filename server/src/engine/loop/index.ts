@@ -122,11 +122,17 @@ export function passesOutsideLoops<R extends Pick<RepairRecord, 'id'>>(loops: re
 
 const passing = (r: SmokeReport) => new Set(r.scenarios.filter((s) => s.ok && !s.skipped).map((s) => s.scenarioId));
 
+/** A fix held back for a person's yes: needs review, or checked without its scenarios running (repairOnce's reasons). */
+function heldForPerson(r: RepairRecord): boolean {
+  return !r.applied && /^(needs review|checked \(not run\))/.test(r.reason);
+}
+
 function outcomeOf(r: RepairRecord): string {
   if (r.applied) return 'applied';
   if (r.noPlan) return 'no-plan';
+  // Before the validation's status: "checked (not run)" is no failed validation.
+  if (heldForPerson(r)) return 'needs-review';
   if (r.validation && r.validation.status !== 'passed') return 'validation-failed';
-  if (/needs review|checked \(not run\)/.test(r.reason)) return 'needs-review';
   return 'other';
 }
 
@@ -294,8 +300,7 @@ function pendingApprovals(last: RepairRunSummary | undefined, all: RepairRecord[
   const failing = new Set((last?.reportAfter ?? last?.reportBefore)?.violations.map((v) => v.scenario) ?? []);
   const newest = new Map<string, RepairRecord>();
   for (const r of all) {
-    if (r.applied || !failing.has(r.violation.scenario) || !r.plan) continue;
-    if (!/^(needs review|checked \(not run\))/.test(r.reason)) continue;
+    if (!heldForPerson(r) || !failing.has(r.violation.scenario) || !r.plan) continue;
     newest.set(r.violation.scenario, r);
   }
   return [...newest.values()].map((r) => ({ recordId: r.id, scenario: r.violation.scenario, title: r.plan!.root_cause, why: r.reason }));
