@@ -90,6 +90,19 @@ async function workspaceDependsOn(ctx: ProviderContext, dist: string): Promise<b
   return false;
 }
 
+/**
+ * A module (`target`, as path parts) as a file in `importerPackage` writes it: dotted, or relative
+ * to that package when the file imports relatively and both lie in the same top package. The last
+ * `keep` parts always stay named (1 for a module, which `from . import` cannot stand for; 0 for a
+ * package, which `.` can).
+ */
+function importPath(target: string[], importerPackage: string[], relative: boolean, keep: number): string {
+  if (!relative || importerPackage.length === 0 || target[0] !== importerPackage[0]) return target.join('.');
+  let k = 0;
+  while (k < importerPackage.length && k < target.length - keep && importerPackage[k] === target[k]) k++;
+  return '.'.repeat(importerPackage.length - k + 1) + target.slice(k).join('.');
+}
+
 /** The dotted module of a workspace Python file, and its package path parts. */
 function pythonModuleOf(file: string, files: Set<string>): string[] {
   const parts = file.replace(/\.py$/, '').split('/');
@@ -130,12 +143,7 @@ export async function pythonProviders(name: string, file: string, text: string, 
     const body = await ctx.read(f);
     if (!body || body.length > MAX_FILE_BYTES || !def.test(body)) continue;
     const target = pythonModuleOf(f, all);
-    let module = target.join('.');
-    if (relativeStyle && importerPackage.length > 0 && target[0] === importerPackage[0]) {
-      let k = 0;
-      while (k < importerPackage.length && k < target.length - 1 && importerPackage[k] === target[k]) k++;
-      module = '.'.repeat(importerPackage.length - k + 1) + target.slice(k).join('.');
-    }
+    const module = importPath(target, importerPackage, relativeStyle, 1);
     out.push({ module, style: 'named', origin: 'workspace', preference: 2, file: f, why: `${f} defines \`${name}\` at top level` });
   }
   out.push(...(await pythonSubmodules(name, file, text, pyFiles, all, relativeStyle, importerPackage, ctx)));
@@ -165,12 +173,7 @@ async function pythonSubmodules(name: string, file: string, text: string, pyFile
       out.push({ module: name, style: 'module', origin: 'workspace', preference, file: f, why });
       continue;
     }
-    let module = parent.join('.');
-    if (relativeStyle && importerPackage.length > 0 && parent[0] === importerPackage[0]) {
-      let k = 0;
-      while (k < importerPackage.length && k < parent.length && importerPackage[k] === parent[k]) k++;
-      module = '.'.repeat(importerPackage.length - k + 1) + parent.slice(k).join('.');
-    }
+    const module = importPath(parent, importerPackage, relativeStyle, 0);
     out.push({ module, style: 'named', origin: 'workspace', preference, file: f, why });
   }
   return out;
@@ -373,12 +376,7 @@ function pythonImportOf(name: string, from: string, body: string, file: string, 
     const target = [...pkg.slice(0, pkg.length - (dots - 1)), ...spec.slice(dots).split('.').filter(Boolean)];
     const importer = pythonModuleOf(file, all);
     const importerPackage = file.endsWith('__init__.py') ? importer : importer.slice(0, -1);
-    let module = target.join('.');
-    if (/^[ \t]*from[ \t]+\.+/m.test(text) && importerPackage.length > 0 && target[0] === importerPackage[0]) {
-      let k = 0;
-      while (k < importerPackage.length && k < target.length && importerPackage[k] === target[k]) k++;
-      module = '.'.repeat(importerPackage.length - k + 1) + target.slice(k).join('.');
-    }
+    const module = importPath(target, importerPackage, /^[ \t]*from[ \t]+\.+/m.test(text), 0);
     return { module, style: 'named', origin: 'workspace', preference: 1.5 };
   }
   if (new RegExp(`^[ \\t]*import[ \\t]+${name}[ \\t]*$`, 'm').test(body)) return { module: name, style: 'module', origin: 'framework', preference: 1.5 };
