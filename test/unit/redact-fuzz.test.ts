@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { Redactor, REDACTED } from '../../server/src/engine/redact';
+import { fastestMs } from '../setup/timing';
 
 /** Pieces that start, end or nest what the redactor looks for. */
 const FRAGMENTS = [
@@ -112,15 +113,7 @@ describe('the redactor under random input', () => {
       '-----BEGIN RSA PRIVATE KEY-----', '-----END ', 'Bearer ', 'Bearer a', 'AKIA', REDACTED, `token=${REDACTED}`, 'a', ' ',
     ];
     /** The fastest of five runs: the least disturbed by the rest of the machine. */
-    const time = (s: string, fn: (x: string) => unknown) => {
-      let best = Infinity;
-      for (let i = 0; i < 5; i++) {
-        const t = performance.now();
-        fn(s);
-        best = Math.min(best, performance.now() - t);
-      }
-      return best;
-    };
+    const time = (s: string, fn: (x: string) => unknown) => fastestMs(() => fn(s), 5);
     const n = 4_000;
     // Linear: about 8 times as long for 8 times the text; quadratic: 64 times. Loose on purpose:
     // garbage collection and other work on the machine move single measurements, so a ratio above

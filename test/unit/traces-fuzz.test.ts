@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { classifyLog } from '../../server/src/engine/classify';
 import type { Trace } from '../../server/src/engine/model';
 import { extractTraces, stripAnsi, stripLogDecorations, TraceScanner } from '../../server/src/engine/traces';
+import { fastestMs } from '../setup/timing';
 
 const dir = join(import.meta.dirname, '../fixtures/traces');
 const names = readdirSync(dir)
@@ -89,13 +90,7 @@ const decorationArb = fc.constantFrom<(lines: string[]) => string[]>(
 
 /** Best of three runs, in ms. */
 function timeOf(text: string): number {
-  let best = Infinity;
-  for (let r = 0; r < 3; r++) {
-    const t0 = performance.now();
-    extractTraces(text);
-    best = Math.min(best, performance.now() - t0);
-  }
-  return best;
+  return fastestMs(() => extractTraces(text), 3);
 }
 
 /**
