@@ -1,5 +1,6 @@
 import { diffLines } from 'diff';
 import type { Position, Range, TextEdit } from 'vscode-languageserver';
+import { lineOfOffset } from '../engine/routes/syntax';
 
 /**
  * The smallest text edits that turn `original` into `patched`: a line diff finds the changed runs,
@@ -109,14 +110,8 @@ export class LineIndex {
 
   positionAt(offset: number): Position {
     const o = Math.max(0, Math.min(offset, this.text.length));
-    let lo = 0;
-    let hi = this.starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.starts[mid]! <= o) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo, character: o - this.starts[lo]! };
+    const line = lineOfOffset(this.starts, o);
+    return { line, character: o - this.starts[line]! };
   }
 
   /** The range of the whole text. */
