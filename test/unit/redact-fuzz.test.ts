@@ -98,6 +98,8 @@ describe('the redactor under random input', () => {
     const apart = fc.constantFrom(' ', '\n', '?', '&', '{', ', ', '\t');
     fc.assert(
       fc.property(text, apart, name, notation, value, (before, sep, n, write, v) => {
+        // The value may only be found where the credential stands: text around it that happens to hold it is not a leak.
+        fc.pre(!before.includes(v) && !n.includes(v));
         const out = Redactor.patterns.text(`${before}${sep}${write(n, v)}\n`);
         assert.ok(!out.includes(v), `${JSON.stringify(v)} survived in ${JSON.stringify(out)}`);
       }),
