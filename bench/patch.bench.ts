@@ -18,13 +18,13 @@ import path from 'node:path';
 import { loadConfig } from '../server/src/engine/config';
 import type { SmokeReport } from '../server/src/engine/model';
 import { generatePatch, type ExecutorMap } from '../server/src/engine/patch';
-import type { FixPlan, OperationType } from '../server/src/engine/plan/schema';
+import type { FixPlan, OperationType } from '../server/src/engine/fixPlan';
 import { antiPatternPlanner } from '../server/src/engine/plan/antipatterns';
 import { rulesPlanner } from '../server/src/engine/plan/rulesPlanner';
 import { RULES } from '../server/src/engine/plan/rules';
 import { defaultExecutors } from '../server/src/engine/repair/defaults';
 import { planOne } from '../server/src/engine/repair/planOne';
-import type { Executor } from '../server/src/engine/repair/types';
+import type { Executor } from '../server/src/engine/contracts';
 import { workspaceReader } from '../server/src/engine/repair/workspaceFiles';
 import { listWorkspaceFiles } from '../server/src/engine/traces/pathmap';
 

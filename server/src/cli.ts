@@ -17,7 +17,7 @@ import { listRecords } from './engine/records';
 import { ApplyError } from './engine/apply';
 import { loadConfig } from './engine/config';
 import { Redactor } from './engine/redact';
-import { writeFileAtomic } from './engine/apply/atomicWrite';
+import { writeFileAtomic } from './engine/files/atomicWrite';
 import { closest } from './engine/config/suggest';
 import { gatherCiReport, renderCiReport, REPORT_FORMATS, type ReportFormat } from './engine/report/ci';
 import { githubSourceLink } from './engine/report/markdown';

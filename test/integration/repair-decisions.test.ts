@@ -11,8 +11,8 @@ import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { listRecords } from '../../server/src/engine/records';
 import { repairOnce } from '../../server/src/engine/repair';
-import type { Planner, ValidationResult, ValidationStep } from '../../server/src/engine/repair/types';
-import type { Validator } from '../../server/src/engine/repair/validator';
+import type { Planner, ValidationResult, ValidationStep } from '../../server/src/engine/contracts';
+import type { Validator } from '../../server/src/engine/contracts';
 import { freePort } from '../setup/net';
 
 const NAMES = ['passes', 'notrun', 'fails', 'review', 'regresses'] as const;

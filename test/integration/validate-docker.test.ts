@@ -9,7 +9,7 @@ import Docker from 'dockerode';
 import { loadConfig } from '../../server/src/engine/config';
 import type { SmokeConfig } from '../../server/src/engine/config/schema';
 import type { SmokeReport } from '../../server/src/engine/model';
-import type { FilePatch, Patch } from '../../server/src/engine/repair/types';
+import type { FilePatch, Patch } from '../../server/src/engine/contracts';
 import { runSmoke } from '../../server/src/engine/run';
 import { validatePatch, VALIDATION_LABEL } from '../../server/src/engine/validate';
 import { ensureExampleUp, exampleDetails, type ExampleName } from '../setup/docker';

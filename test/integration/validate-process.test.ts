@@ -7,7 +7,7 @@ import { createTwoFilesPatch } from 'diff';
 import { loadConfig } from '../../server/src/engine/config';
 import type { SmokeConfig } from '../../server/src/engine/config/schema';
 import type { SmokeReport } from '../../server/src/engine/model';
-import type { Patch } from '../../server/src/engine/repair/types';
+import type { Patch } from '../../server/src/engine/contracts';
 import { runSmoke } from '../../server/src/engine/run';
 import { validatePatch } from '../../server/src/engine/validate';
 import { freePort } from '../setup/net';

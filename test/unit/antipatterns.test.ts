@@ -4,7 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { antiPatternPlanner, createAntiPatternPlanner, loadCatalog } from '../../server/src/engine/plan/antipatterns';
 import { BUILTIN_CATALOG } from '../../server/src/engine/plan/antipatterns/catalog';
-import { fixPlanSchema } from '../../server/src/engine/plan/schema';
+import { fixPlanSchema } from '../../server/src/engine/fixPlan';
 import { replacePattern } from '../../server/src/engine/patch/executors/code';
 import { copyWorkspace, EXAMPLES, executorContext, nodeCheck, nodeTrace, planningContext, pyCompile, pythonTrace, violation } from './routing-helpers';
 

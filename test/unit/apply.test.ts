@@ -9,7 +9,7 @@ import { generatePatch, type ExecutorMap } from '../../server/src/engine/patch';
 import { parsePlan } from '../../server/src/engine/plan';
 import { listRecords, writeRecord } from '../../server/src/engine/records';
 import { workspaceReader } from '../../server/src/engine/repair/workspaceFiles';
-import type { PlannedFix, RepairRecord } from '../../server/src/engine/repair/types';
+import type { PlannedFix, RepairRecord } from '../../server/src/engine/contracts';
 
 const EXECUTORS: ExecutorMap = {
   modify_code: (op, ctx) => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { modifyCode, replacePattern, setStatusCode, updateRoute } from '../../server/src/engine/patch/executors/code';
-import { PatchError, type ExecutorContext } from '../../server/src/engine/repair/types';
+import { PatchError, type ExecutorContext } from '../../server/src/engine/contracts';
 import { scanModule, scanRouteSites } from '../../server/src/engine/routes';
 
 const ctxOf = (file: string, text: string): ExecutorContext => ({ workspace: '/nowhere', file, text, exists: true, read: async () => undefined });

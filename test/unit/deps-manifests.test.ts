@@ -22,7 +22,7 @@ import {
   pinRequirement,
 } from '../../server/src/engine/deps';
 import { addDependency, pinDependency } from '../../server/src/engine/patch/executors/dependency';
-import { PatchError, type ExecutorContext } from '../../server/src/engine/repair/types';
+import { PatchError, type ExecutorContext } from '../../server/src/engine/contracts';
 
 const STYLES = path.resolve(import.meta.dirname, '..', 'fixtures', 'manifests', 'styles');
 const read = (f: string) => readFileSync(path.join(STYLES, f), 'utf8');

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { analyseJs, jsExports, relativeSpecifier, removeJsNames, unusedJsNames } from '../../server/src/engine/imports';
 import { addImport, removeUnused } from '../../server/src/engine/patch/executors/imports';
-import type { ExecutorContext } from '../../server/src/engine/repair/types';
+import type { ExecutorContext } from '../../server/src/engine/contracts';
 
 const ROOT = join(__dirname, '..', '..');
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'imports', 'js');

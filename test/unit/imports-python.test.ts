@@ -6,7 +6,7 @@ import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { analysePython, removePythonNames, unusedPythonNames } from '../../server/src/engine/imports';
 import { addImport, removeUnused } from '../../server/src/engine/patch/executors/imports';
-import { PatchError, type ExecutorContext } from '../../server/src/engine/repair/types';
+import { PatchError, type ExecutorContext } from '../../server/src/engine/contracts';
 
 const ROOT = join(__dirname, '..', '..');
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'imports', 'python');

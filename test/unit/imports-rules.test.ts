@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { listWorkspaceFiles } from '../../server/src/engine/traces';
 import type { Frame, Trace, Violation } from '../../server/src/engine/model';
-import { fixPlanSchema } from '../../server/src/engine/plan/schema';
+import { fixPlanSchema } from '../../server/src/engine/fixPlan';
 import { missingImportRule, unusedImportRule } from '../../server/src/engine/plan/rules/imports';
-import type { NoPlan, PlanningContext } from '../../server/src/engine/repair/types';
+import type { NoPlan, PlanningContext } from '../../server/src/engine/contracts';
 import { workspaceReader } from '../../server/src/engine/repair/workspaceFiles';
 
 const ROOT = join(__dirname, '..', '..');

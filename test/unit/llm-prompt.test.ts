@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { parseConfigText } from '../../server/src/engine/config';
 import { codeExcerpts, describePlanFormat, parsePlanOutput, stripCodeFence, systemPrompt } from '../../server/src/engine/plan/llm';
 import { FIELD_HINTS, OPERATION_PURPOSES, operationSchemas, planJsonSchema } from '../../server/src/engine/plan/llm/planFormat';
-import { MAX_OPERATIONS, OPERATION_TYPES } from '../../server/src/engine/plan/schema';
+import { MAX_OPERATIONS, OPERATION_TYPES } from '../../server/src/engine/fixPlan';
 
 /** The parts of the LLM planner that need no server: plan format, excerpts, output parsing, config. */
 

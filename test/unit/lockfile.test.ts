@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { generatePatch } from '../../server/src/engine/patch';
-import { fixPlanSchema } from '../../server/src/engine/plan/schema';
+import { fixPlanSchema } from '../../server/src/engine/fixPlan';
 
 const EXAMPLE = path.join(__dirname, '..', '..', 'examples', 'todo-api-node');
 

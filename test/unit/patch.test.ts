@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { applyPatch } from 'diff';
 import { generatePatch, reversePatch, type ExecutorMap } from '../../server/src/engine/patch';
 import { parsePlan, type FixPlan } from '../../server/src/engine/plan';
-import { PatchError } from '../../server/src/engine/repair/types';
+import { PatchError } from '../../server/src/engine/contracts';
 
 /** Small executors for the generator's own tests: exact find/replace, and an import line on top. */
 export const TEST_EXECUTORS: ExecutorMap = {

@@ -10,7 +10,7 @@ import { EXECUTORS, type ExecutorMap } from '../../server/src/engine/patch';
 import { planCandidates, planViolation, rulesPlanner } from '../../server/src/engine/plan';
 import { listRecords, writeRecord } from '../../server/src/engine/records';
 import { planOne } from '../../server/src/engine/repair/planOne';
-import type { Planner, RepairRecord } from '../../server/src/engine/repair/types';
+import type { Planner, RepairRecord } from '../../server/src/engine/contracts';
 import { workspaceReader } from '../../server/src/engine/repair/workspaceFiles';
 
 const MAIN = 'def total(items):\n    return 1\n';

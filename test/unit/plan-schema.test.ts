@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parsePlan, planViolation, rulesPlanner } from '../../server/src/engine/plan';
-import { sha256 } from '../../server/src/engine/apply/hash';
-import type { Planner, PlanningContext, Rule } from '../../server/src/engine/repair/types';
+import { sha256 } from '../../server/src/engine/files/hash';
+import type { Planner, PlanningContext, Rule } from '../../server/src/engine/contracts';
 import type { SmokeConfig } from '../../server/src/engine/config/schema';
 import type { SmokeReport, Violation } from '../../server/src/engine/model';
 

@@ -7,7 +7,7 @@ import { ApplyError, applyFix, sha256 } from '../../server/src/engine/apply';
 import { generatePatch, type ExecutorMap } from '../../server/src/engine/patch';
 import { parsePlan, type FixPlan } from '../../server/src/engine/plan';
 import { patchPolicy, planPolicy, SAFE_THRESHOLD } from '../../server/src/engine/policy';
-import type { Patch, PlannedFix } from '../../server/src/engine/repair/types';
+import type { Patch, PlannedFix } from '../../server/src/engine/contracts';
 
 const EXECUTORS: ExecutorMap = {
   modify_code: (op, ctx) => ctx.text.replace(op.details.find, op.details.replace),

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { configSchema } from '../../server/src/engine/config/schema';
 import type { ScenarioResult, SmokeReport, Trace, Violation } from '../../server/src/engine/model';
 import type { SourceReader } from '../../server/src/engine/routes';
-import type { ExecutorContext, PlanningContext } from '../../server/src/engine/repair/types';
+import type { ExecutorContext, PlanningContext } from '../../server/src/engine/contracts';
 import { listWorkspaceFiles } from '../../server/src/engine/traces/workspace-files';
 import { REPO_ROOT } from '../setup/docker';
 

@@ -3,10 +3,10 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fixPlanSchema, type FixPlan, type Operation } from '../../server/src/engine/plan/schema';
+import { fixPlanSchema, type FixPlan, type Operation } from '../../server/src/engine/fixPlan';
 import { GUARDS_MARKER, routePathRule, routerNotIncludedRule, SHARED_ROUTE_MARKER, statusCodeRule } from '../../server/src/engine/plan/rules/routing';
 import { includeRouter, modifyCode, setStatusCode, updateRoute } from '../../server/src/engine/patch/executors/code';
-import type { NoPlan, Rule } from '../../server/src/engine/repair/types';
+import type { NoPlan, Rule } from '../../server/src/engine/contracts';
 import { copyWorkspace, EXAMPLES, executorContext, FIXTURES, nodeCheck, planningContext, pyCompile, violation, workspaceOf, writeText, type PlanningOptions } from './routing-helpers';
 
 const EXECUTORS = { include_router: includeRouter, set_status_code: setStatusCode, update_route: updateRoute } as const;

@@ -17,7 +17,7 @@ import { createPlannerFromProvider, type ChatMessage, type LlmProvider } from '.
 import { listRecords, writeRecord } from '../../server/src/engine/records';
 import { isCredentialName, Redactor, REDACTED } from '../../server/src/engine/redact';
 import { planOne } from '../../server/src/engine/repair/planOne';
-import type { RepairRecord } from '../../server/src/engine/repair/types';
+import type { RepairRecord } from '../../server/src/engine/contracts';
 import { EXECUTORS } from '../../server/src/engine/patch/registry';
 import { collectScenariosDetailed } from '../../server/src/engine/smoke/collect';
 import { redactorFor, scenarioEnvironment } from '../../server/src/engine/smoke/decorate';

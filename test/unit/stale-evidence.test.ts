@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Frame, Violation } from '../../server/src/engine/model';
 import { lineChanged, staleEvidence } from '../../server/src/engine/repair/lineShift';
-import type { FilePatch } from '../../server/src/engine/repair/types';
+import type { FilePatch } from '../../server/src/engine/contracts';
 
 const helpers = ['import json', 'import ipdb', '', '', 'def audit(event):', '    return json.dumps(event)', ''].join('\n');
 const withoutIpdb = ['import json', '', '', '', 'def audit(event):', '    return json.dumps(event)', ''].join('\n').replace('import json\n\n', 'import json\n');

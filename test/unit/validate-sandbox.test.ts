@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { createTwoFilesPatch } from 'diff';
 import { checkApplies, checkRelativePath, createSandbox, overallStatus, replacePort, copySources, withEarlierSteps } from '../../server/src/engine/validate';
-import type { Patch } from '../../server/src/engine/repair/types';
+import type { Patch } from '../../server/src/engine/contracts';
 import type { Scenario } from '../../server/src/engine/model';
 
 /** The sandbox on real folders: the view holds the patched files, links elsewhere; the workspace is untouched. */

@@ -1,6 +1,6 @@
-import type { Operation } from '../engine/plan/schema';
+import type { Operation } from '../engine/fixPlan';
 import type { ViolationPlan } from '../engine/repair/planOne';
-import type { ValidationResult } from '../engine/repair/types';
+import type { ValidationResult } from '../engine/contracts';
 import { validationReason } from '../engine/validate';
 import type { FixStatus } from '../protocol';
 

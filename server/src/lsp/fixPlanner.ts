@@ -6,8 +6,8 @@ import { defaultExecutors, defaultPlanners, defaultValidator } from '../engine/r
 import { shiftViolation, staleEvidence } from '../engine/repair/lineShift';
 import { planOne, type ViolationPlan } from '../engine/repair/planOne';
 import { recordPrompts } from '../engine/repair';
-import type { FilePatch, Planner, ValidationResult } from '../engine/repair/types';
-import type { Validator } from '../engine/repair/validator';
+import type { FilePatch, Planner, ValidationResult } from '../engine/contracts';
+import type { Validator } from '../engine/contracts';
 import { workspaceReader } from '../engine/repair/workspaceFiles';
 import { listWorkspaceFiles } from '../engine/traces/pathmap';
 import type { FixesPlannedNotification } from '../protocol';

@@ -2,7 +2,7 @@ import { CancellationTokenSource, type CancellationToken } from 'vscode-language
 import type { LlmConfig, SmokeConfig } from '../engine/config/schema';
 import { LlmError, type ChatMessage, type ChatOptions, type ChatResult, type LlmProvider, type LlmSecrets } from '../engine/plan/llm';
 import { defaultPlanners } from '../engine/repair/defaults';
-import type { Planner } from '../engine/repair/types';
+import type { Planner } from '../engine/contracts';
 import { LlmChatRequest, LlmCredentialsNotification } from '../protocol';
 
 /**

@@ -5,7 +5,7 @@ import type { CodeAction, WorkspaceEdit } from 'vscode-languageserver';
 import { checkpointPath, CHECKPOINT_DIR, listCheckpoints, saveCheckpoint, sha256, writeFileAtomic, type StoredCheckpoint } from '../engine/apply';
 import { reversePatch } from '../engine/patch';
 import { writeRecord } from '../engine/records';
-import type { Checkpoint, RepairRecord } from '../engine/repair/types';
+import type { Checkpoint, RepairRecord } from '../engine/contracts';
 import { violationSummary } from '../engine/repair';
 import {
   CommandIds,

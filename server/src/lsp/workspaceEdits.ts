@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AnnotatedTextEdit, ChangeAnnotation, CreateFile, DeleteFile, TextDocumentEdit, TextEdit, WorkspaceEdit } from 'vscode-languageserver';
-import { sha256 } from '../engine/apply/hash';
+import { sha256 } from '../engine/files/hash';
 import type { ReadyFix } from './fixCache';
 import { LineIndex, minimalTextEdits } from './minimalEdits';
 import { fileUri } from './violationDiagnostic';

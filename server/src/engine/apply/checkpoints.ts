@@ -1,8 +1,8 @@
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { z } from 'zod';
-import type { Checkpoint } from '../repair/types';
-import { writeFileAtomic } from './atomicWrite';
+import type { Checkpoint } from '../contracts';
+import { writeFileAtomic } from '../files/atomicWrite';
 
 /**
  * Checkpoints on disk: `.smoke-repair/checkpoints/<id>.json`, one per apply, written before the

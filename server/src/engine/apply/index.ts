@@ -2,14 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rm, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import { reversePatch } from '../patch';
-import { blockedByName, escapesWorkspace } from '../policy/paths';
-import type { Checkpoint, Patch, PlannedFix } from '../repair/types';
-import { writeFileAtomic } from './atomicWrite';
+import { blockedByName, escapesWorkspace } from '../files/paths';
+import type { Checkpoint, Patch, PlannedFix } from '../contracts';
+import { writeFileAtomic } from '../files/atomicWrite';
 import { checkpointPath, listCheckpoints, readCheckpoint, saveCheckpoint, type StoredCheckpoint } from './checkpoints';
-import { hashFile, sha256 } from './hash';
+import { hashFile, sha256 } from '../files/hash';
 
-export { writeFileAtomic } from './atomicWrite';
-export { sha256, hashFile } from './hash';
+export { writeFileAtomic } from '../files/atomicWrite';
+export { sha256, hashFile } from '../files/hash';
 export { listCheckpoints, readCheckpoint, saveCheckpoint, checkpointPath, CHECKPOINT_DIR, STATE_DIR, type StoredCheckpoint } from './checkpoints';
 
 /**

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FAILURE_TYPES } from '../model';
-import { MAX_OPERATIONS } from '../plan/schema';
+import { MAX_OPERATIONS } from '../fixPlan';
 
 /**
  * The schema of `smoke-repair.yaml`. Every key is documented here and in docs/configuration.md.

@@ -1,6 +1,6 @@
 import { createTwoFilesPatch } from 'diff';
-import type { FixPlan, Operation, OperationType } from '../plan/schema';
-import { PatchError, type Executor, type FilePatch, type Patch } from '../repair/types';
+import type { FixPlan, Operation, OperationType } from '../fixPlan';
+import { PatchError, type Executor, type FilePatch, type Patch } from '../contracts';
 import { EXECUTORS, type ExecutorMap } from './registry';
 
 export { EXECUTORS, type ExecutorMap } from './registry';

@@ -1,5 +1,5 @@
-import type { OperationType } from '../plan/schema';
-import type { Executor } from '../repair/types';
+import type { OperationType } from '../fixPlan';
+import type { Executor } from '../contracts';
 import { includeRouter, modifyCode, replacePattern, setStatusCode, updateRoute } from './executors/code';
 import { addDependency, pinDependency } from './executors/dependency';
 import { addImport, removeUnused } from './executors/imports';

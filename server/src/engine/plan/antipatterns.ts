@@ -1,5 +1,5 @@
-import type { FixPlanInput } from './schema';
-import type { NoPlan, Planner, PlannerOutcome, PlanningContext } from '../repair/types';
+import type { FixPlanInput } from '../fixPlan';
+import type { NoPlan, Planner, PlannerOutcome, PlanningContext } from '../contracts';
 import type { Trace } from '../model';
 import { topWorkspaceFrame } from '../traces/pathmap';
 import { loadSources } from '../routes';

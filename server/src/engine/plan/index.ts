@@ -1,9 +1,9 @@
 import type { z } from 'zod';
-import { sha256 } from '../apply/hash';
-import type { NoPlan, Planner, PlannedFix, PlanningContext } from '../repair/types';
-import { fixPlanSchema, MAX_OPERATIONS, workspacePath, type FixPlan } from './schema';
+import { sha256 } from '../files/hash';
+import type { NoPlan, Planner, PlannedFix, PlanningContext } from '../contracts';
+import { fixPlanSchema, MAX_OPERATIONS, workspacePath, type FixPlan } from '../fixPlan';
 
-export * from './schema';
+export * from '../fixPlan';
 export { rulesPlanner } from './rulesPlanner';
 
 /**

@@ -1,5 +1,5 @@
-import type { NoPlan, PlanningContext, Planner, PlannerOutcome, Rule } from '../repair/types';
-import type { FixPlanInput } from './schema';
+import type { NoPlan, PlanningContext, Planner, PlannerOutcome, Rule } from '../contracts';
+import type { FixPlanInput } from '../fixPlan';
 import { staticEvidence, wantsStaticEvidence } from './staticEvidence';
 
 function isNoPlan(value: FixPlanInput | NoPlan): value is NoPlan {

@@ -3,7 +3,7 @@ import { analyseJs, analysePython, PYTHON_STDLIB_MODULES, undefinedJsNames, unde
 import { findDeclaration, findManifests, type ManifestRef } from '../deps/manifest';
 import type { Trace } from '../model';
 import { pythonWorkspaceModule } from './rules/dependency';
-import type { PlanningContext } from '../repair/types';
+import type { PlanningContext } from '../contracts';
 import { findRoute, loadRouteTable, type RouteSite } from '../routes';
 import { languageOf, lineOfOffset, lineStarts } from '../routes/syntax';
 

@@ -1,9 +1,9 @@
-import type { FixPlan } from '../plan/schema';
-import type { Patch, PolicyDecision } from '../repair/types';
-import { blockedByName, escapesWorkspace } from './paths';
+import type { FixPlan } from '../fixPlan';
+import type { Patch, PolicyDecision } from '../contracts';
+import { blockedByName, escapesWorkspace } from '../files/paths';
 import { patchScore, planScore, type ScorePart } from './score';
 
-export { blockedByName, escapesWorkspace } from './paths';
+export { blockedByName, escapesWorkspace } from '../files/paths';
 export { DANGEROUS_CALLS, OPERATION_WEIGHTS, sensitiveKind } from './score';
 
 /**

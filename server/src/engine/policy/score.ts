@@ -1,5 +1,5 @@
-import type { FixPlan, OperationType } from '../plan/schema';
-import type { Patch } from '../repair/types';
+import type { FixPlan, OperationType } from '../fixPlan';
+import type { Patch } from '../contracts';
 
 /**
  * The danger score's parts. Each part adds points and one reason; the parts are always evaluated

@@ -1,10 +1,10 @@
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../apply/atomicWrite';
+import { writeFileAtomic } from '../files/atomicWrite';
 import { FAILURE_TYPES, STRATEGIES } from '../model';
-import { fixPlanSchema } from '../plan/schema';
-import type { RepairRecord } from '../repair/types';
+import { fixPlanSchema } from '../fixPlan';
+import type { RepairRecord } from '../contracts';
 
 /**
  * Run records: one JSON file per repair attempt in `.smoke-repair/runs/<timestamp>-<id>.json`,

@@ -5,8 +5,8 @@ import { createLlmPlanner, LLM_EDITOR_ONLY, llmUnavailable, type CreateLlmPlanne
 import { rulesPlanner } from '../plan/rulesPlanner';
 import { RULES } from '../plan/rules';
 import { validatePatch } from '../validate';
-import type { Planner } from './types';
-import type { Validator } from './validator';
+import type { Planner } from '../contracts';
+import type { Validator } from '../contracts';
 
 /**
  * The one place where the product's planners, executors and validator are wired. Everything

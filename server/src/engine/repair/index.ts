@@ -14,13 +14,13 @@ import { defaultExecutors, defaultPlanners, defaultValidator } from './defaults'
 import { planOne, type ViolationPlan } from './planOne';
 import { reloadApp } from './reload';
 import { shiftViolation, staleEvidence } from './lineShift';
-import type { FilePatch, Planner, RepairRecord, ValidationResult } from './types';
-import type { Validator } from './validator';
+import type { FilePatch, Planner, RepairRecord, ValidationResult } from '../contracts';
+import type { Validator } from '../contracts';
 import { workspaceReader } from './workspaceFiles';
 
-export * from './types';
+export * from '../contracts';
 export type { ViolationPlan } from './planOne';
-export type { Validator, ValidateInput } from './validator';
+export type { Validator, ValidateInput } from '../contracts';
 export { workspaceReader } from './workspaceFiles';
 
 /**

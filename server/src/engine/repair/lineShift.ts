@@ -1,6 +1,6 @@
 import { structuredPatch } from 'diff';
 import type { Frame, SourceLocation, Violation } from '../model';
-import type { FilePatch } from './types';
+import type { FilePatch } from '../contracts';
 
 /**
  * When a fix earlier in the same pass changed a file, the line numbers a later violation carries

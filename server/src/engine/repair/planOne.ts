@@ -5,7 +5,7 @@ import { generatePatch, type ExecutorMap } from '../patch';
 import { planCandidates, type TriedPlanner } from '../plan';
 import { patchPolicy, planPolicy } from '../policy';
 import { redactorFor } from '../smoke/decorate';
-import { PatchError, type NoPlan, type PassedOver, type Patch, type PlannedFix, type Planner, type PlanningContext, type PolicyDecision, type SentPrompt } from './types';
+import { PatchError, type NoPlan, type PassedOver, type Patch, type PlannedFix, type Planner, type PlanningContext, type PolicyDecision, type SentPrompt } from '../contracts';
 
 /** Everything known about one violation after planning: the plan (or why none), both policy decisions, the patch and the plans passed over. */
 export interface ViolationPlan {

@@ -1,7 +1,7 @@
 import { applyPatch } from 'diff';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { Patch } from '../repair/types';
+import type { Patch } from '../contracts';
 import { checkRelativePath } from './sandbox';
 
 /**

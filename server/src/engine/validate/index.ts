@@ -2,14 +2,14 @@ import * as path from 'node:path';
 import { validationSchema } from '../config/schema';
 import { silentProgress } from '../model';
 import { redactorFor } from '../smoke/decorate';
-import type { ValidationResult, ValidationStep } from '../repair/types';
+import type { ValidationResult, ValidationStep } from '../contracts';
 import { checkApplies } from './apply';
 import { runChecks } from './commands';
 import { formatProblem, moduleTypeResolver, parseFiles } from './parse';
 import { createSandbox } from './sandbox';
 import { runScenarioStep } from './scenarios';
 import { skippedStep, timedStep } from './step';
-import type { ValidateInput } from '../repair/validator';
+import type { ValidateInput } from '../contracts';
 
 /**
  * Sandbox validation of a patch (DESIGN step 7): apply → parse → checks → scenarios, each passed,

@@ -9,7 +9,7 @@ import { AppStartError, freeLoopbackPort, portOf, withPort, type SandboxApp, typ
 import { createDockerApp } from './dockerApp';
 import { createProcessApp } from './processApp';
 import type { Sandbox } from './sandbox';
-import type { StepStatus } from '../repair/types';
+import type { StepStatus } from '../contracts';
 
 /**
  * The scenarios step: start the patched app from the sandbox on its own port, then run the

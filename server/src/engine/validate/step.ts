@@ -1,4 +1,4 @@
-import type { StepStatus, ValidationStep } from '../repair/types';
+import type { StepStatus, ValidationStep } from '../contracts';
 
 /** Longest output kept per step; the rest is cut in the middle so the start and the end stay. */
 export const MAX_STEP_OUTPUT = 16 * 1024;

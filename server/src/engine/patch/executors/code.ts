@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { PatchError, type Executor, type ExecutorContext } from '../../repair/types';
+import { PatchError, type Executor, type ExecutorContext } from '../../contracts';
 import { findHandler, scanModule, scanRoutes, type RouteSite } from '../../routes';
 import { EXPRESS_STATUS_ARG, statusOfArgument, SUCCESS_STATUS_NAMES } from '../../routes/responses';
 import { detectEol, indentOf, languageOf, lineOfOffset, lineStarts, lineTextAt, matchBracket } from '../../routes/syntax';

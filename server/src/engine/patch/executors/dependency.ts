@@ -9,7 +9,7 @@ import {
   pinPyprojectDependency,
   pinRequirement,
 } from '../../deps';
-import { PatchError, type Executor, type ExecutorContext } from '../../repair/types';
+import { PatchError, type Executor, type ExecutorContext } from '../../contracts';
 
 /**
  * Executors for `add_dependency` and `pin_dependency`: line-level manifest edits that keep every

@@ -12,7 +12,7 @@ import {
   type ImportKind,
   type PythonImport,
 } from '../../imports';
-import { PatchError, type Executor, type ExecutorContext } from '../../repair/types';
+import { PatchError, type Executor, type ExecutorContext } from '../../contracts';
 
 /**
  * Executors of `remove_unused` and `add_import`: targeted edits of import statements. Everything

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { PatchError, type Executor } from '../../repair/types';
+import { PatchError, type Executor } from '../../contracts';
 
 /** How long the package manager may take to resolve the lockfile. */
 const SYNC_TIMEOUT_MS = 180_000;

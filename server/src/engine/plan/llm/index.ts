@@ -1,5 +1,5 @@
 import type { SmokeConfig } from '../../config/schema';
-import type { NoPlan, Planner } from '../../repair/types';
+import type { NoPlan, Planner } from '../../contracts';
 import { createOpenAiCompatibleProvider, type FetchLike } from './openai';
 import { createPlannerFromProvider } from './planner';
 import type { LlmLog, LlmProvider } from './provider';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { fixPlanSchema, type FixPlan, type Operation } from '../schema';
+import { fixPlanSchema, type FixPlan, type Operation } from '../../fixPlan';
 
 /**
  * Reading the model's answer: strip a markdown code fence, JSON.parse, the FixPlan schema, then

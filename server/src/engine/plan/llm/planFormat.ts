@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fixPlanSchema, MAX_OPERATIONS, OPERATION_TYPES, type OperationType } from '../schema';
+import { fixPlanSchema, MAX_OPERATIONS, OPERATION_TYPES, type OperationType } from '../../fixPlan';
 
 /**
  * The FixPlan format in words, for the model's prompt. The structure (keys, which are required,

@@ -1,5 +1,5 @@
 import { Redactor } from '../../redact';
-import type { NoPlan, Planner, PlannerOutcome, PlanningContext } from '../../repair/types';
+import type { NoPlan, Planner, PlannerOutcome, PlanningContext } from '../../contracts';
 import { parsePlanOutput } from './parse';
 import { buildPlanPrompt, repairMessages } from './prompt';
 import { LlmError, type LlmLog, type LlmProvider } from './provider';

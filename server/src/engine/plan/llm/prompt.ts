@@ -1,5 +1,5 @@
 import type { Frame, Trace, Violation } from '../../model';
-import type { PlanningContext } from '../../repair/types';
+import type { PlanningContext } from '../../contracts';
 import { codeExcerpts, codeSpots, DEFAULT_EXCERPTS, type Excerpt, type ExcerptOptions } from './excerpts';
 import { describePlanFormat } from './planFormat';
 import type { ChatMessage } from './provider';

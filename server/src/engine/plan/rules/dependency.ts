@@ -13,9 +13,9 @@ import {
 import { jsImportUse, pythonImportUse } from '../../deps/importUse';
 import { latestNpmVersion } from '../../deps/registryVersion';
 import type { Frame, Trace } from '../../model';
-import type { NoPlan, PlanningContext, Rule } from '../../repair/types';
+import type { NoPlan, PlanningContext, Rule } from '../../contracts';
 import { innermostWorkspaceFrame } from '../../violations';
-import type { FixPlanInput } from '../schema';
+import type { FixPlanInput } from '../../fixPlan';
 
 /**
  * Missing dependency: the app imports a third-party module that is not installed because no

@@ -9,9 +9,9 @@ import {
   type ImportCandidate,
 } from '../../imports';
 import type { Frame, Trace } from '../../model';
-import type { NoPlan, PlanningContext, Rule } from '../../repair/types';
+import type { NoPlan, PlanningContext, Rule } from '../../contracts';
 import { innermostWorkspaceFrame } from '../../violations';
-import type { FixPlanInput } from '../schema';
+import type { FixPlanInput } from '../../fixPlan';
 
 /**
  * Import rules.

@@ -1,4 +1,4 @@
-import type { Rule } from '../../repair/types';
+import type { Rule } from '../../contracts';
 import { missingDependencyRule } from './dependency';
 import { missingImportRule, unusedImportRule } from './imports';
 import { routePathRule, routerNotIncludedRule, statusCodeRule } from './routing';

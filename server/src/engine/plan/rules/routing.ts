@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import type { FixPlanInput } from '../schema';
-import type { NoPlan, PlanningContext, Rule } from '../../repair/types';
+import type { FixPlanInput } from '../../fixPlan';
+import type { NoPlan, PlanningContext, Rule } from '../../contracts';
 import {
   findAppModule,
   findRoute,

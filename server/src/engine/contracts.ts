@@ -1,7 +1,7 @@
-import type { SmokeConfig } from '../config/schema';
-import type { SmokeReport, Violation } from '../model';
-import type { Redactor } from '../redact';
-import type { FixPlan, FixPlanInput, Operation, OperationType } from '../plan/schema';
+import type { SmokeConfig } from './config/schema';
+import type { Progress, SmokeReport, Violation } from './model';
+import type { Redactor } from './redact';
+import type { FixPlan, FixPlanInput, Operation, OperationType } from './fixPlan';
 
 /**
  * The repair pipeline's contracts: plan → policy → patch → policy → validate → apply.
@@ -225,3 +225,16 @@ export interface RepairRecord {
   /** Each request sent to a model while planning, as it left the machine (redacted). */
   prompts?: SentPrompt[];
 }
+
+/** What validates a patch in a sandbox before it may be applied. */
+export interface ValidateInput {
+  workspace: string;
+  config: SmokeConfig;
+  report: SmokeReport;
+  violation: Violation;
+  patch: Patch;
+  signal?: AbortSignal;
+  progress?: Progress;
+}
+
+export type Validator = (input: ValidateInput) => Promise<ValidationResult>;
