@@ -10,8 +10,9 @@ import {
   type Progress,
   type SmokeReport,
 } from './engine';
-import { COMMANDS, commandHelp, findCommand, helpTopic, isParseArgsError, parseCommand, unknownCommand, USAGE, usageHint, UsageError, wantsHelp, type CommandSpec } from './cliArgs';
-import { formatHistory, formatLoop, formatPlans, formatRepairSummary, formatSmokeTable } from './cliTable';
+import { COMMANDS, commandHelp, findCommand, helpTopic, isParseArgsError, parseCommand, parseCommandWithArgument, unknownCommand, USAGE, usageHint, UsageError, wantsHelp, type CommandSpec } from './cliArgs';
+import { formatApprovals, formatHistory, formatLoop, formatPlans, formatRepairSummary, formatSmokeTable } from './cliTable';
+import { ApprovalError, approverName, decideApproval, listApprovals } from './engine/approvals';
 import { listLoopRecords, repairLoop } from './engine/loop';
 import { listRecords } from './engine/records';
 import { ApplyError } from './engine/apply';
@@ -147,6 +148,7 @@ async function repairCommand(args: string[]): Promise<number> {
   if (!values.once && !values.loop) throw new UsageError('repair needs --once (one pass: smoke, repair, smoke again) or --loop (passes until the target)');
   if (!values.loop && (values['max-iterations'] !== undefined || values.target !== undefined)) throw new UsageError('--max-iterations and --target go with --loop');
   if (values.loop && values.violation !== undefined) throw new UsageError('--violation goes with --once: the loop repairs every failure');
+  const approve = parseApprove(values.approve);
   const workspace = path.resolve(values.workspace ?? process.cwd());
   if (values.loop) {
     const target = values.target === undefined ? 1 : parseTarget(values.target);
@@ -160,6 +162,7 @@ async function repairCommand(args: string[]): Promise<number> {
         progress: stderrProgress(quietly),
         signal,
         apply: values['dry-run'] ? 'none' : 'safe',
+        approve,
         target,
         maxIterations,
         log: (line) => {
@@ -181,6 +184,7 @@ async function repairCommand(args: string[]): Promise<number> {
       progress: stderrProgress(values.quiet || false),
       signal,
       apply: values['dry-run'] ? 'none' : 'safe',
+      approve,
     }),
   );
   if (values.json) {
@@ -190,6 +194,59 @@ async function repairCommand(args: string[]): Promise<number> {
     process.stdout.write(formatRepairSummary(summary));
   }
   return summary.passedAfter === summary.total ? EXIT.ok : EXIT.failures;
+}
+
+function parseApprove(text: string | undefined): 'safe' | 'none' {
+  if (text === undefined) return 'safe';
+  const value = text.trim().toLowerCase();
+  if (value === 'safe' || value === 'none') return value;
+  throw new UsageError(`--approve takes safe (apply safe, validated fixes; ask about the rest) or none (ask about every fix), got "${text}"`);
+}
+
+/** The fixes waiting for a person's yes; exit 1 while any waits. */
+async function approvalsCommand(args: string[]): Promise<number> {
+  const values = parseCommand(COMMANDS.approvals, args);
+  const workspace = path.resolve(values.workspace ?? process.cwd());
+  const { approvals, problems } = await listApprovals(workspace);
+  const shown = values.all ? approvals : approvals.filter((a) => a.status === 'pending' || a.status === 'approved');
+  if (values.json) process.stdout.write(JSON.stringify({ version: 1, approvals: shown, problems }, null, 2) + '\n');
+  else process.stdout.write(formatApprovals(shown, problems, values.all));
+  return approvals.some((a) => a.status === 'pending') ? EXIT.failures : EXIT.ok;
+}
+
+/** Approve or reject; an approval is then applied (unless --no-apply) by a pass that applies approved fixes only. */
+async function decideCommand(decision: 'approved' | 'rejected', args: string[]): Promise<number> {
+  const spec = decision === 'approved' ? COMMANDS.approve : COMMANDS.reject;
+  const { values, argument } = parseCommandWithArgument(spec, args);
+  const workspace = path.resolve(values.workspace ?? process.cwd());
+  if (values.approver !== undefined && !values.approver.trim()) throw new UsageError('--approver needs a name');
+  let approval;
+  try {
+    approval = await decideApproval(workspace, argument!, decision, approverName(values.approver), values.note);
+  } catch (err) {
+    if (!(err instanceof ApprovalError)) throw err;
+    process.stderr.write(`smoke-repair: ${err.message}\n`);
+    return EXIT.usage;
+  }
+  const done = `${approval.id} ${decision} by ${approval.decision!.by} at ${new Date(approval.decision!.at).toISOString()}`;
+  const opts = values as { 'no-apply'?: boolean; config?: string; quiet?: boolean };
+  if (decision === 'rejected' || opts['no-apply']) {
+    if (values.json) process.stdout.write(JSON.stringify({ version: 1, approval }, null, 2) + '\n');
+    else process.stdout.write(`${done}${decision === 'approved' ? '; the next repair applies it' : '; it will not be applied'}\n`);
+    return EXIT.ok;
+  }
+  await warnAboutConfig(workspace, opts.config, opts.quiet || false);
+  const summary = await withSignals((signal) =>
+    repairOnce({ workspace, configFile: opts.config, progress: stderrProgress(opts.quiet || false), signal, apply: 'safe', onlyApproved: true }),
+  );
+  const settled = summary.approvals.settled.find((a) => a.id === approval.id) ?? approval;
+  if (values.json) {
+    const { reportAfter: _after, reportBefore: _before, ...rest } = summary;
+    process.stdout.write(JSON.stringify({ version: 1, approval: settled, pass: rest }, null, 2) + '\n');
+  } else {
+    process.stdout.write(`${done}\n${settled.outcome ? `${settled.status}: ${settled.outcome.detail}\n` : ''}\n${formatRepairSummary(summary)}`);
+  }
+  return settled.status === 'applied' && summary.passedAfter === summary.total ? EXIT.ok : EXIT.failures;
 }
 
 async function historyCommand(args: string[]): Promise<number> {
@@ -340,6 +397,12 @@ export async function main(argv: string[]): Promise<number> {
         return await reportCommand(rest);
       case 'history':
         return await historyCommand(rest);
+      case 'approvals':
+        return await approvalsCommand(rest);
+      case 'approve':
+        return await decideCommand('approved', rest);
+      case 'reject':
+        return await decideCommand('rejected', rest);
       case 'help': {
         const topic = helpTopic(rest);
         process.stdout.write((topic ? commandHelp(topic) : USAGE) + '\n');

@@ -26,6 +26,8 @@ export interface CommandSpec<O extends OptionSpecs = OptionSpecs> {
   /** Paragraphs after the synopsis; the summary when absent. */
   description?: readonly string[];
   options: O;
+  /** The one word the command takes besides its options (`approve ID`), when it takes one. */
+  argument?: { name: string; help: string };
   examples: readonly string[];
   exitCodes: readonly (readonly [code: number, meaning: string])[];
 }
@@ -95,11 +97,12 @@ export const COMMANDS = {
   repair: {
     name: 'repair',
     summary: 'Run smoke, plan, validate in a sandbox and apply every safe, validated fix; run smoke again.',
-    usage: 'repair --once|--loop [--max-iterations N] [--target R] [--workspace DIR] [--config FILE] [--violation ID] [--dry-run] [--json] [--quiet]',
+    usage: 'repair --once|--loop [--max-iterations N] [--target R] [--approve safe|none] [--workspace DIR] [--config FILE] [--violation ID] [--dry-run] [--json] [--quiet]',
     description: [
       'Run smoke, then plan, validate in a sandbox and apply every safe, validated fix, restart (or rebuild) the app and run smoke again.',
       'Prints per failure the planner, the decision, the validation, whether the fix was applied and why, and the pass rate before and after.',
       'With --loop, passes follow each other until the target pass rate, the iteration limit, a pass that gains nothing, or a regression (whose applies are rolled back); the loop record (.smoke-repair/loops/) says why it stopped and what is left for a person.',
+      "A fix that needs review, was checked without running its scenarios, or repairs a SECURITY or POLICY failure is not applied: it waits in .smoke-repair/approvals/ for a person's yes (smoke-repair approvals, approve, reject); each pass first applies what was approved since.",
     ],
     options: {
       once: { type: 'boolean', help: 'one pass: smoke, repair, smoke again' },
@@ -110,10 +113,17 @@ export const COMMANDS = {
       config,
       violation,
       'dry-run': { type: 'boolean', help: 'plan and validate only; write nothing but the run records' },
+      approve: { type: 'string', arg: 'WHAT', help: 'safe (default): apply safe, validated fixes and ask a person about the rest; none: ask a person about every fix' },
       json: { type: 'boolean', help: 'print the run summary as JSON' },
       quiet,
     },
-    examples: ['smoke-repair repair --once', 'smoke-repair repair --once --dry-run', 'smoke-repair repair --once --violation add-item --json', 'smoke-repair repair --loop --max-iterations 3 --target 0.9'],
+    examples: [
+      'smoke-repair repair --once',
+      'smoke-repair repair --once --dry-run',
+      'smoke-repair repair --once --violation add-item --json',
+      'smoke-repair repair --loop --max-iterations 3 --target 0.9',
+      'smoke-repair repair --loop --approve none',
+    ],
     exitCodes: [
       [0, 'every scenario passes afterwards'],
       [1, 'failures remain'],
@@ -130,6 +140,67 @@ export const COMMANDS = {
     exitCodes: [
       [0, 'history shown (also when empty)'],
       [2, 'bad usage'],
+    ],
+  },
+  approvals: {
+    name: 'approvals',
+    summary: "List the fixes waiting for a person's yes (and, with --all, those decided).",
+    usage: 'approvals [--workspace DIR] [--all] [--json]',
+    description: [
+      "Each fix the repair held for a person: its id, the failure, why it waits (needs review, checked without running its scenarios, a SECURITY or POLICY failure, --approve none), its danger score, validation and diff. Approve one with `smoke-repair approve ID`, reject it with `smoke-repair reject ID`.",
+    ],
+    options: {
+      workspace,
+      all: { type: 'boolean', help: 'also the approvals decided, applied, stale or superseded' },
+      json: { type: 'boolean', help: 'print the approvals as JSON' },
+    },
+    examples: ['smoke-repair approvals', 'smoke-repair approvals --all --json'],
+    exitCodes: [
+      [0, 'nothing waits for a person'],
+      [1, 'some fix waits for a person'],
+      [2, 'bad usage'],
+    ],
+  },
+  approve: {
+    name: 'approve',
+    summary: 'Approve a fix that waits for a person, then apply it, restart the app and run smoke again.',
+    usage: 'approve ID [--approver NAME] [--note TEXT] [--no-apply] [--workspace DIR] [--config FILE] [--json] [--quiet]',
+    description: [
+      'Record the decision (who: the operating-system user, or --approver; when), then apply the fix exactly as its diff shows it, restart (or rebuild) the app and run smoke again. A fix whose files changed since it was asked about is not applied in another form: it is marked stale, and the next repair plans again.',
+      'With --no-apply, only the decision is recorded; the next repair pass (or loop iteration) applies it.',
+    ],
+    options: {
+      approver: { type: 'string', arg: 'NAME', help: 'who approves (default: the operating-system user)' },
+      note: { type: 'string', arg: 'TEXT', help: 'a note kept with the decision' },
+      'no-apply': { type: 'boolean', help: 'record the decision only; the next repair applies it' },
+      workspace,
+      config,
+      json: { type: 'boolean', help: 'print the approval and the pass that applied it as JSON' },
+      quiet,
+    },
+    argument: { name: 'ID', help: 'the approval (its id, or a unique start of it)' },
+    examples: ['smoke-repair approve apr-20261123T2030-1a2b3c', 'smoke-repair approve apr-2026 --approver alice --note "checked the router guard"', 'smoke-repair approve apr-2026 --no-apply'],
+    exitCodes: [
+      [0, 'approved (and applied, with every scenario passing afterwards)'],
+      [1, 'approved, but not applied (stale) or failures remain'],
+      [2, 'bad usage, no such approval, or it was decided already'],
+    ],
+  },
+  reject: {
+    name: 'reject',
+    summary: 'Reject a fix that waits for a person; it is never applied.',
+    usage: 'reject ID [--approver NAME] [--note TEXT] [--workspace DIR] [--json]',
+    options: {
+      approver: { type: 'string', arg: 'NAME', help: 'who rejects (default: the operating-system user)' },
+      note: { type: 'string', arg: 'TEXT', help: 'why, kept with the decision' },
+      workspace,
+      json: { type: 'boolean', help: 'print the approval as JSON' },
+    },
+    argument: { name: 'ID', help: 'the approval (its id, or a unique start of it)' },
+    examples: ['smoke-repair reject apr-20261123T2030-1a2b3c --note "the route is meant to be private"'],
+    exitCodes: [
+      [0, 'rejected'],
+      [2, 'bad usage, no such approval, or it was decided already'],
     ],
   },
   report: {
@@ -279,6 +350,7 @@ export function commandHelp(spec: CommandSpec): string {
     `Usage: smoke-repair ${spec.usage}`,
     '',
     ...(spec.description ?? [spec.summary]).flatMap((p) => [...wrap(p), '']),
+    ...(spec.argument ? ['Argument:', ...columns([[spec.argument.name, spec.argument.help]]), ''] : []),
     'Options:',
     ...columns(options.map(([name, option]): [string, string] => [optionLabel(name, option), option.help])),
     '',
@@ -331,15 +403,28 @@ function unknownOption(spec: CommandSpec, rawName: string, name: string): string
  * closest known one), a positional argument, a missing or superfluous value.
  */
 export function parseCommand<O extends OptionSpecs>(spec: CommandSpec<O>, args: readonly string[]): OptionValues<O> {
+  return parseCommandWithArgument(spec, args).values;
+}
+
+/** A command's options and its one argument (`approve ID`); a missing or second argument is a UsageError. */
+export function parseCommandWithArgument<O extends OptionSpecs>(spec: CommandSpec<O>, args: readonly string[]): { values: OptionValues<O>; argument?: string } {
+  const positionals: string[] = [];
   for (const token of tokensOf(spec, args)) {
     if (token.kind === 'option' && !Object.hasOwn(spec.options, token.name)) throw new UsageError(unknownOption(spec, token.rawName, token.name));
+    if (token.kind === 'positional' && spec.argument) {
+      positionals.push(token.value);
+      if (positionals.length > 1) throw new UsageError(`${spec.name} takes one ${spec.argument.name}, got ${positionals.length}: ${positionals.join(' ')}`);
+      continue;
+    }
     if (token.kind === 'positional') {
       const guess = closest(token.value, Object.keys(spec.options));
       throw new UsageError(`${spec.name} takes no arguments, got "${token.value}"${guess ? `; did you mean "--${guess}"?` : ''}`);
     }
   }
+  if (spec.argument && positionals.length === 0) throw new UsageError(`${spec.name} needs ${spec.argument.name}: ${spec.argument.help}`);
   try {
-    return parseArgs({ args: [...args], options: parserOptions(spec.options), strict: true, allowPositionals: false }).values as OptionValues<O>;
+    const values = parseArgs({ args: [...args], options: parserOptions(spec.options), strict: true, allowPositionals: Boolean(spec.argument) }).values as OptionValues<O>;
+    return { values, ...(positionals[0] !== undefined ? { argument: positionals[0] } : {}) };
   } catch (err) {
     if (isParseArgsError(err)) throw new UsageError((err as Error).message);
     throw err;

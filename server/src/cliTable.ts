@@ -2,6 +2,7 @@ import type { SmokeReport } from './engine';
 import { describeTraceOrigin } from './engine/violations';
 import { passesOutsideLoops, type LoopRecord } from './engine/loop';
 import type { PassedOver, PolicyDecision, RepairRecord, RepairRunSummary, ViolationPlan } from './engine/repair';
+import type { Approval } from './engine/approvals';
 
 function pad(text: string, width: number): string {
   return text.length >= width ? text : text + ' '.repeat(width - text.length);
@@ -48,7 +49,7 @@ export function formatSmokeTable(report: SmokeReport, opts: { color: boolean }):
 
 type PlanRow = ViolationPlan;
 /** What the summary table shows of a pass (the reports and step timings are not shown). */
-type RunSummary = Omit<RepairRunSummary, 'reportBefore' | 'reportAfter' | 'timings'>;
+type RunSummary = Omit<RepairRunSummary, 'reportBefore' | 'reportAfter' | 'timings' | 'approvals'> & Partial<Pick<RepairRunSummary, 'approvals'>>;
 type Decision = PolicyDecision;
 
 const pct = (r: number) => `${(r * 100).toFixed(1)}%`;
@@ -103,10 +104,39 @@ export function formatRepairSummary(s: RunSummary): string {
     `${c.violations} failure(s): ${c.planned} planned, ${c.noPlan} without a plan, ${c.validated} validated, ${c.applied} applied`,
   );
   if (s.reload) out.push(`App: ${s.reload}`);
+  for (const a of s.approvals?.opened ?? []) out.push(`Waiting for a person: ${a.id} (${a.violation.scenario}): smoke-repair approve ${a.id}, or reject ${a.id}`);
   out.push(`Pass rate: ${s.passedBefore}/${s.total} (${pct(s.passRateBefore)}) → ${s.passedAfter}/${s.total} (${pct(s.passRateAfter)})${s.smokeAgain ? '' : ' (nothing applied; smoke not run again)'}`);
   out.push(`Records: ${s.records.length ? s.recordFiles[0].replace(/[^/\\]+$/, '') : '-'}`);
   return out.join('\n') + '\n';
 }
+
+/** The approvals: each fix with why it waits, its decision or outcome, and its diff while pending. */
+export function formatApprovals(approvals: readonly Approval[], problems: ReadonlyArray<{ file: string; error: string }>, all = false): string {
+  const out: string[] = [];
+  for (const a of approvals) {
+    out.push(`${a.id}  ${a.status.toUpperCase()}  ${APPROVAL_WHY[a.why]}`);
+    out.push(`  ● ${a.violation.message}`);
+    out.push(`  fix: ${a.plan.root_cause}`);
+    out.push(`  planner: ${a.planner}   danger score: ${a.dangerScore} (${a.label})   validation: ${a.validation.status}${a.validation.summary ? ` (${a.validation.summary})` : ''}`);
+    out.push(`  asked: ${new Date(a.createdAt).toISOString()}   record: ${a.recordId}${a.loopId ? `   loop: ${a.loopId}` : ''}`);
+    if (a.decision) out.push(`  ${a.decision.decision} by ${a.decision.by} at ${new Date(a.decision.at).toISOString()}${a.decision.note ? `: ${a.decision.note}` : ''}`);
+    if (a.supersededBy) out.push(`  superseded by ${a.supersededBy}`);
+    if (a.outcome) out.push(`  ${a.outcome.detail}`);
+    if (a.status === 'pending') out.push(...a.diff.trimEnd().split('\n').map((l) => `    ${l}`), `  approve: smoke-repair approve ${a.id}    reject: smoke-repair reject ${a.id}`);
+    out.push('');
+  }
+  if (approvals.length === 0) out.push(all ? 'No approvals recorded.' : "No fix waits for a person's yes.", '');
+  for (const p of problems) out.push(`unreadable: ${p.file}: ${p.error}`);
+  return out.join('\n').replace(/\n+$/, '') + '\n';
+}
+
+const APPROVAL_WHY: Record<Approval['why'], string> = {
+  'needs-review': 'needs review',
+  checked: 'checked without running its scenarios',
+  security: 'a SECURITY failure',
+  policy: 'a POLICY failure',
+  'hold-all': 'every fix waits (--approve none)',
+};
 
 /** A loop record as a table: one row per iteration, then why it stopped and what is left. */
 export function formatLoop(loop: LoopRecord, file?: string): string {

@@ -14,7 +14,7 @@ const ENGINE = path.join(__dirname, '../../server/src/engine');
 /** Each folder (or top-level file) of the engine, in the order a reader meets them. */
 export const LAYERS: { name: string; units: string[]; ordered?: boolean }[] = [
   { name: 'top', units: ['index', 'report', 'loop'], ordered: true },
-  { name: 'pass', units: ['repair'] },
+  { name: 'pass', units: ['repair', 'approvals'] },
   // The steps in pipeline order, last first: a step may use an earlier step's public face.
   { name: 'steps', units: ['apply', 'validate', 'patch', 'policy', 'plan', 'run', 'startup', 'smoke', 'classify', 'violations'], ordered: true },
   { name: 'knowledge', units: ['routes', 'imports', 'deps', 'logs', 'traces', 'runtime'] },

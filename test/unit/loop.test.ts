@@ -46,7 +46,7 @@ function pass(n: number, before: string[], afterFailing: string[] | undefined, f
   const b = report(before);
   const a = afterFailing ? report(afterFailing) : undefined;
   return {
-    runId: `run-${n}`, workspace: '', records, recordFiles: [], passRateBefore: b.passRate, passRateAfter: (a ?? b).passRate, passedBefore: b.passed, passedAfter: (a ?? b).passed, total: NAMES.length,
+    runId: `run-${n}`, workspace: '', records, recordFiles: [], approvals: { opened: [], settled: [] }, passRateBefore: b.passRate, passRateAfter: (a ?? b).passRate, passedBefore: b.passed, passedAfter: (a ?? b).passed, total: NAMES.length,
     counts: { violations: before.length, planned: fixes.length, noPlan: before.length - fixes.length, validated: fixes.length, applied: fixes.length },
     smokeAgain: a !== undefined, reportBefore: b, ...(a ? { reportAfter: a } : {}), timings: { smoke: 5, reload: a ? 3 : 0, smokeAgain: a ? 5 : 0 },
   };

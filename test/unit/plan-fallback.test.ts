@@ -254,6 +254,7 @@ describe('passed-over plans in records and on the command line', () => {
       total: 2,
       counts: { violations: 1, planned: 1, noPlan: 0, validated: 0, applied: 0 },
       smokeAgain: false,
+      approvals: { opened: [], settled: [] },
     }).split('\n');
     for (const line of expected) assert.ok(summary.includes(line), `missing: ${line}\n${summary.join('\n')}`);
   });

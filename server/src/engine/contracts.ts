@@ -224,6 +224,8 @@ export interface RepairRecord {
   timings: Partial<Record<'plan' | 'policy' | 'patch' | 'validate' | 'apply', number>>;
   /** Each request sent to a model while planning, as it left the machine (redacted). */
   prompts?: SentPrompt[];
+  /** The approval that asks a person about this fix, or that a person gave for it. */
+  approvalId?: string;
 }
 
 /** What validates a patch in a sandbox before it may be applied. */

@@ -6,6 +6,7 @@ import { silentProgress, type Progress, type SmokeReport } from '../model';
 import { loadConfig } from '../config';
 import type { LoopConfig } from '../config/schema';
 import { ConfigError } from '../model';
+import { approvalCounts, listApprovals, type Approval } from '../approvals';
 import { repairOnce, rollbackFixes, type RepairOnceOptions, type RepairRecord, type RepairRunSummary } from '../repair';
 import { reloadApp } from '../repair/reload';
 import { runSmoke } from '../run';
@@ -67,13 +68,17 @@ export const loopRecordSchema = z.object({
   /** What is left for a person: each failing scenario with what was tried last. */
   escalation: z.array(z.object({ scenario: z.string(), message: z.string(), tried: z.string() })).optional(),
   /** Fixes validated but not applied without a person's yes (needs review, checked but not run), newest attempt per scenario. */
-  pending: z.array(z.object({ recordId: z.string(), scenario: z.string(), title: z.string(), why: z.string() })).optional(),
+  pending: z.array(z.object({ recordId: z.string(), scenario: z.string(), title: z.string(), why: z.string(), approvalId: z.string().optional() })).optional(),
   counters: z.object({
     /** Attempts by signal (failure type / exception) and outcome (applied, validation-failed, needs-review, no-plan, other). */
     autofix_attempts_total: z.record(z.string(), z.number().int()),
     autofix_success_ratio: z.number(),
     /** Seconds waited between retries. */
     autofix_backoff_seconds: z.number().optional(),
+    /** Plans set aside for another of the same failure (blocked by a policy, or no patch). */
+    autofix_replans_total: z.number().int().optional(),
+    /** Approvals this loop opened, by their status at its end (pending, approved, rejected, applied, stale, superseded). */
+    approval_requests_total: z.record(z.string(), z.number().int()).optional(),
   }),
 });
 
@@ -199,7 +204,7 @@ export async function repairLoop(opts: LoopOptions): Promise<{ record: LoopRecor
       // The loop's own smoke runs (the first, and the retries'), the waits between retries apart.
       const ownSmokeMs = Math.max(0, Math.round((performance.now() - smokeStart - waited) * 100) / 100);
       backoffMs += waited;
-      const summary = await steps.pass({ ...passOptions, workspace, initialReport: settled.report });
+      const summary = await steps.pass({ ...passOptions, workspace, initialReport: settled.report, loopId: record.id });
       last = summary;
       allRecords.push(...summary.records);
       const applied = summary.records.filter((r) => r.applied);
@@ -261,7 +266,8 @@ export async function repairLoop(opts: LoopOptions): Promise<{ record: LoopRecor
   record.passRateEnd = end?.passRateAfter ?? record.passRateStart;
   record.endedAt = Date.now();
   if (record.stopReason !== 'target') record.escalation = escalation(last, allRecords);
-  const waiting = pendingApprovals(last, allRecords);
+  const { approvals } = await listApprovals(workspace);
+  const waiting = pendingApprovals(last, allRecords, approvals);
   if (waiting.length > 0) record.pending = waiting;
   for (const r of allRecords) {
     const key = `${signalOf(r)},${outcomeOf(r)}`;
@@ -271,6 +277,8 @@ export async function repairLoop(opts: LoopOptions): Promise<{ record: LoopRecor
   const attempts = allRecords.filter((r) => r.plan).length;
   record.counters.autofix_success_ratio = attempts === 0 ? 0 : Math.round((kept / attempts) * 1000) / 1000;
   record.counters.autofix_backoff_seconds = Math.round(backoffMs) / 1000;
+  record.counters.autofix_replans_total = allRecords.reduce((n, r) => n + (r.passedOver?.length ?? 0), 0);
+  record.counters.approval_requests_total = approvalCounts(approvals, record.id);
   file = await writeLoopRecord(workspace, record);
   return { record, file, last };
 }
@@ -296,14 +304,17 @@ export function retryPolicy(settings: LoopConfig | undefined): RetryPolicy {
  * The fixes that wait for a person: validated (or checked without running) but held back by the
  * policy's needs-review label, for scenarios that still fail; the newest attempt per scenario.
  */
-function pendingApprovals(last: RepairRunSummary | undefined, all: RepairRecord[]): NonNullable<LoopRecord['pending']> {
+function pendingApprovals(last: RepairRunSummary | undefined, all: RepairRecord[], approvals: readonly Approval[]): NonNullable<LoopRecord['pending']> {
   const failing = new Set((last?.reportAfter ?? last?.reportBefore)?.violations.map((v) => v.scenario) ?? []);
+  // A fix a person already rejected (or that a newer one superseded) waits for no one.
+  const open = new Set(approvals.filter((a) => a.status === 'pending' || a.status === 'approved').map((a) => a.id));
   const newest = new Map<string, RepairRecord>();
   for (const r of all) {
     if (!heldForPerson(r) || !failing.has(r.violation.scenario) || !r.plan) continue;
+    if (r.approvalId && !open.has(r.approvalId)) continue;
     newest.set(r.violation.scenario, r);
   }
-  return [...newest.values()].map((r) => ({ recordId: r.id, scenario: r.violation.scenario, title: r.plan!.root_cause, why: r.reason }));
+  return [...newest.values()].map((r) => ({ recordId: r.id, scenario: r.violation.scenario, title: r.plan!.root_cause, why: r.reason, ...(r.approvalId ? { approvalId: r.approvalId } : {}) }));
 }
 
 /** What is left for a person when the loop stops short: each scenario still failing, with its last attempt. */

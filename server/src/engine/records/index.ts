@@ -116,6 +116,7 @@ export const repairRecordSchema = z.strictObject({
       }),
     )
     .optional(),
+  approvalId: z.string().optional(),
 });
 
 /** The pass a repair record belongs to: `run-1a2b3c4d` of `run-1a2b3c4d-03` (repairOnce numbers its records so). */

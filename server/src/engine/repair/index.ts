@@ -17,6 +17,7 @@ import { shiftViolation, staleEvidence } from './lineShift';
 import type { FilePatch, Planner, RepairRecord, ValidationResult } from '../contracts';
 import type { Validator } from '../contracts';
 import { workspaceReader } from './workspaceFiles';
+import { approvedFixes, openApproval, settleApproval, type Approval, type ApprovalReason } from '../approvals';
 
 export * from '../contracts';
 export type { ViolationPlan } from './planOne';
@@ -83,6 +84,13 @@ export interface RepairOnceOptions {
   reload?: boolean;
   /** A smoke report of the app as it is now (the loop's last run): used instead of running smoke first. */
   initialReport?: SmokeReport;
+  /** `safe` (default): apply safe, validated fixes, and ask a person about the others; `none`: ask a person about every fix. */
+  approve?: 'safe' | 'none';
+  /** Apply the fixes a person approved (default true); with `onlyApproved`, plan nothing else. */
+  approvals?: boolean;
+  onlyApproved?: boolean;
+  /** The loop this pass belongs to, kept with the approvals it opens. */
+  loopId?: string;
 }
 
 export interface RepairRunSummary {
@@ -106,6 +114,8 @@ export interface RepairRunSummary {
   reportBefore: SmokeReport;
   /** Milliseconds of the pass's own steps: the first smoke run (0 when given), the reload and the smoke run after it. */
   timings: { smoke: number; reload: number; smokeAgain: number };
+  /** Approvals this pass opened (a person is asked), and those it applied or found stale. */
+  approvals: { opened: Approval[]; settled: Approval[] };
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
@@ -141,7 +151,7 @@ export async function repairOnce(opts: RepairOnceOptions): Promise<RepairRunSumm
   const smokeStart = performance.now();
   const report = opts.initialReport ?? (await runSmoke({ workspace, configFile: opts.configFile, progress, signal: opts.signal }));
   const passTimings = { smoke: opts.initialReport ? 0 : round(performance.now() - smokeStart), reload: 0, smokeAgain: 0 };
-  const violations = selectViolations(report, opts.violationId);
+  const violations = opts.onlyApproved ? [] : selectViolations(report, opts.violationId);
   const read = workspaceReader(workspace);
   const records: RepairRecord[] = [];
   const recordFiles: string[] = [];
@@ -150,13 +160,65 @@ export async function repairOnce(opts: RepairOnceOptions): Promise<RepairRunSumm
   const changed = new Set<string>();
   /** File patches applied in this pass, in order: later violations' lines are moved through them. */
   const appliedPatches: FilePatch[] = [];
+  const approvals: RepairRunSummary['approvals'] = { opened: [], settled: [] };
+  const nextId = () => `${runId}-${String(records.length + 1).padStart(2, '0')}`;
+
+  // What a person approved since the last pass is applied first, as they saw it.
+  if (opts.approvals !== false && opts.apply !== 'none') {
+    for (const item of await approvedFixes(workspace, read, executors)) {
+      opts.signal?.throwIfAborted();
+      const a = item.approval;
+      const failing = report.violations.find((v) => v.id === a.violation.id) ?? report.violations.find((v) => v.scenario === a.violation.scenario);
+      if ('stale' in item || !failing) {
+        const detail = 'stale' in item ? item.stale : `its scenario "${a.violation.scenario}" passes now`;
+        approvals.settled.push(await settleApproval(workspace, a, { applied: false, detail: `not applied: ${detail}` }));
+        continue;
+      }
+      progress.report(`Applying the approved fix for ${a.violation.message}`, 0.2);
+      const record: RepairRecord = {
+        id: nextId(),
+        createdAt: Date.now(),
+        violation: a.violation,
+        planner: a.planner,
+        plan: a.plan,
+        diff: item.patch.diff,
+        diffStats: item.patch.stats,
+        applied: false,
+        reason: '',
+        passRateBefore: report.passRate,
+        timings: {},
+        approvalId: a.id,
+      };
+      const t = performance.now();
+      const by = `approved by ${a.decision?.by ?? 'a person'}${a.decision ? ` at ${new Date(a.decision.at).toISOString()}` : ''}`;
+      try {
+        const checkpoint = await applyFix({ workspace, fix: item.fix, patch: item.patch });
+        record.applied = true;
+        record.checkpointId = checkpoint.id;
+        record.reason = `applied: ${by} (${a.id})`;
+        for (const f of item.patch.files) {
+          changed.add(f.file);
+          appliedPatches.push(f);
+        }
+        for (const scenario of new Set([failing.scenarioId, ...a.validation.fixed])) fixedBy.set(scenario, item.fix.id);
+        approvals.settled.push(await settleApproval(workspace, a, { applied: true, detail: record.reason, recordId: record.id, checkpointId: checkpoint.id }));
+      } catch (err) {
+        if (!(err instanceof ApplyError)) throw err;
+        record.reason = `not applied (${by}): ${err.message}`;
+        approvals.settled.push(await settleApproval(workspace, a, { applied: false, detail: record.reason, recordId: record.id }));
+      }
+      record.timings.apply = round(performance.now() - t);
+      records.push(record);
+      recordFiles.push(await writeRecord(workspace, record));
+    }
+  }
 
   for (const [i, found] of violations.entries()) {
     const violation = shiftViolation(found, appliedPatches);
     opts.signal?.throwIfAborted();
     progress.report(`Repairing ${violation.message}`, 0.3 + (0.5 * i) / Math.max(1, violations.length));
     const record: RepairRecord = {
-      id: `${runId}-${String(i + 1).padStart(2, '0')}`,
+      id: nextId(),
       createdAt: Date.now(),
       violation: violationSummary(violation),
       applied: false,
@@ -199,12 +261,24 @@ export async function repairOnce(opts: RepairOnceOptions): Promise<RepairRunSumm
           record.validation = validation;
         }
         const label = planned.patchPolicy.label === 'safe' && planned.planPolicy?.label === 'safe' ? 'safe' : 'needs-review';
+        const gated = violation.failureType === 'SECURITY' || violation.failureType === 'POLICY' ? violation.failureType : undefined;
+        let ask: ApprovalReason | undefined;
         if (!validation) record.reason = 'not validated (no validator is available): no validation, no apply';
-        else if (validation.status === 'checked') record.reason = `checked (not run): ${validationReason(validation)}; not applied without a person's yes`;
-        else if (validation.status !== 'passed') record.reason = `validation ${validation.status}: ${validationReason(validation)}`;
-        else if (label !== 'safe') record.reason = `needs review (danger score ${planned.patchPolicy.dangerScore}): not applied without a person's yes`;
-        else if (opts.apply === 'none') record.reason = 'dry run: safe and validated, would be applied';
-        else {
+        else if (validation.status === 'checked') {
+          record.reason = `checked (not run): ${validationReason(validation)}; not applied without a person's yes`;
+          ask = 'checked';
+        } else if (validation.status !== 'passed') record.reason = `validation ${validation.status}: ${validationReason(validation)}`;
+        else if (label !== 'safe') {
+          record.reason = `needs review (danger score ${planned.patchPolicy.dangerScore}): not applied without a person's yes`;
+          ask = 'needs-review';
+        } else if (gated) {
+          record.reason = `needs review: a ${gated} failure is not fixed without a person's yes (safe, danger score ${planned.patchPolicy.dangerScore}, and validated)`;
+          ask = gated === 'SECURITY' ? 'security' : 'policy';
+        } else if (opts.apply === 'none') record.reason = 'dry run: safe and validated, would be applied';
+        else if (opts.approve === 'none') {
+          record.reason = `needs review: every fix waits for a person (--approve none); safe (danger score ${planned.patchPolicy.dangerScore}) and validated`;
+          ask = 'hold-all';
+        } else {
           const t = performance.now();
           try {
             const checkpoint = await applyFix({ workspace, fix: planned.fix, patch: planned.patch });
@@ -225,6 +299,21 @@ export async function repairOnce(opts: RepairOnceOptions): Promise<RepairRunSumm
             record.reason = `not applied: ${err.message}`;
           }
           record.timings.apply = round(performance.now() - t);
+        }
+        if (ask && validation && opts.apply !== 'none') {
+          const { approval, opened } = await openApproval(workspace, {
+            record,
+            fix: planned.fix,
+            patch: planned.patch,
+            why: ask,
+            validation: { status: validation.status, summary: validationReason(validation), fixed: validation.fixed },
+            ...(opts.loopId ? { loopId: opts.loopId } : {}),
+          });
+          record.approvalId = approval.id;
+          if (opened) record.reason += `; a person is asked (${approval.id})`;
+          else if (approval.status === 'rejected') record.reason += `; rejected by ${approval.decision?.by ?? 'a person'} (${approval.id}), not asked again`;
+          else record.reason += `; still waiting for a person (${approval.id})`;
+          if (opened) approvals.opened.push(approval);
         }
       }
     }
@@ -278,6 +367,7 @@ export async function repairOnce(opts: RepairOnceOptions): Promise<RepairRunSumm
     reportAfter,
     reportBefore: report,
     timings: passTimings,
+    approvals,
   };
 }
 

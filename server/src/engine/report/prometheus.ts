@@ -39,7 +39,11 @@ export function prometheusReport(report: CiReport): string {
     metric(out, 'autofix_backoff_seconds', 'counter', 'Seconds waited between retries in the last loop.', [[{}, loop.counters.autofix_backoff_seconds ?? 0]]);
     metric(out, 'autofix_iterations', 'gauge', 'Iterations of the last loop.', [[{ stop_reason: loop.stopReason ?? 'running' }, loop.iterations.length]]);
     metric(out, 'autofix_fixes_applied', 'gauge', 'Fixes applied and kept by the last loop.', [[{}, loop.iterations.reduce((n, it) => n + it.applied.length, 0)]]);
-    metric(out, 'approval_requests_total', 'counter', 'Fixes of the last loop waiting for a person by status.', [[{ status: 'pending' }, loop.pending?.length ?? 0]]);
+    metric(out, 'autofix_replans_total', 'counter', 'Plans of the last loop set aside for another of the same failure.', [[{}, loop.counters.autofix_replans_total ?? 0]]);
+    // Loops recorded before approvals were kept counted only what was pending.
+    const approvals = loop.counters.approval_requests_total ?? { pending: loop.pending?.length ?? 0 };
+    const byStatus = Object.entries(approvals).map(([status, n]): [Record<string, string>, number] => [{ status }, n]);
+    metric(out, 'approval_requests_total', 'counter', 'Approvals the last loop opened, by status.', byStatus.length ? byStatus : [[{ status: 'pending' }, 0]]);
   }
   return `${out.join('\n')}\n`;
 }
