@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { CommandIds, RunFinishedNotification, RunStartedNotification, SaveDocumentsRequest } from '../../server/src/protocol';
 import { registerCommands, runSmokeTests } from './commands';
 import { FixPreview } from './fixPreview';
+import { ApprovalsView } from './approvalsView';
 import { RepairHistoryView, startRepairLoop } from './historyView';
 import { registerRepairCommands, saveDocuments } from './repairCommands';
 import { configuredConfigFile, SmokeLanguageClient } from './languageClient';
@@ -21,8 +22,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const testing = new SmokeTesting(() => runSmokeTests(client, status));
   const preview = new FixPreview(context, client);
   const history = new RepairHistoryView(client);
+  const approvals = new ApprovalsView(client, () => runSmokeTests(client, status));
   context.subscriptions.push(
     history,
+    approvals,
     vscode.commands.registerCommand(CommandIds.startRepairLoop, () => startRepairLoop(client, () => runSmokeTests(client, status))),
     output,
     status,

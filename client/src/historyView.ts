@@ -10,6 +10,8 @@ import {
   type HistoryRun,
 } from '../../server/src/protocol';
 import type { SmokeLanguageClient } from './languageClient';
+import { randomBytes } from 'node:crypto';
+import { runReportHtml } from './runReportHtml';
 
 /**
  * The sidebar's Repair History: runs (a loop, or a pass on its own) → iterations → fixes, each
@@ -44,6 +46,7 @@ export class RepairHistoryView implements vscode.TreeDataProvider<Node>, vscode.
       vscode.commands.registerCommand(CommandIds.refreshHistory, () => this.refresh()),
       vscode.commands.registerCommand(CommandIds.openRecordDiff, (recordId?: string) => (recordId ? this.openDiff(recordId) : undefined)),
       vscode.commands.registerCommand('smokeRepair.history.loadMore', () => this.loadMore()),
+      vscode.commands.registerCommand(CommandIds.openRunReport, (arg?: Node | string) => this.openReport(typeof arg === 'string' ? arg : arg?.kind === 'run' ? arg.run.id : undefined)),
     );
     client.onClient((lc) => lc.onNotification(HistoryChangedNotification.method, () => void this.refresh()));
     this.disposables.push(client.onDidChangeReady((ready) => ready && void this.refresh()));
@@ -152,11 +155,34 @@ export class RepairHistoryView implements vscode.TreeDataProvider<Node>, vscode.
     const lc = this.client.current ?? (await this.client.start());
     if (!lc) return '# The Smoke Repair language server is not running.\n';
     try {
-      const raw = await lc.sendRequest(RecordDiffRequest.method, { recordId: params.get('recordId') ?? '', ...(params.get('folderUri') ? { folderUri: params.get('folderUri') } : {}) });
+      // A record's diff, or the diff an approval asks about (the Pending Approvals view opens those).
+      const which = params.get('approvalId') ? { approvalId: params.get('approvalId') } : { recordId: params.get('recordId') ?? '' };
+      const raw = await lc.sendRequest(RecordDiffRequest.method, { ...which, ...(params.get('folderUri') ? { folderUri: params.get('folderUri') } : {}) });
       return RecordDiffRequest.resultSchema.parse(raw).diff;
     } catch (err) {
       return `# No diff\n# ${err instanceof Error ? err.message : String(err)}\n`;
     }
+  }
+
+  private readonly reports = new Map<string, vscode.WebviewPanel>();
+
+  /** The run's report in a webview (one per run): the pass rate per iteration as a chart, fixes by type, what is left. */
+  private openReport(runId: string | undefined): void {
+    const run = this.runs.find((r) => r.id === runId);
+    if (!run) {
+      void vscode.window.showWarningMessage(`Smoke Repair: no run "${runId ?? ''}" in the Repair History; refresh it and try again.`);
+      return;
+    }
+    const title = `${run.kind === 'loop' ? 'Repair loop' : 'Repair pass'} report`;
+    let panel = this.reports.get(run.id);
+    if (panel) panel.reveal();
+    else {
+      panel = vscode.window.createWebviewPanel('smokeRepair.runReport', title, vscode.ViewColumn.Active, { enableScripts: false, localResourceRoots: [] });
+      const opened = panel;
+      this.reports.set(run.id, opened);
+      opened.onDidDispose(() => this.reports.delete(run.id));
+    }
+    panel.webview.html = runReportHtml(run, { cspSource: panel.webview.cspSource, nonce: randomBytes(16).toString('base64') });
   }
 
   private async openDiff(recordId: string): Promise<void> {
@@ -168,6 +194,7 @@ export class RepairHistoryView implements vscode.TreeDataProvider<Node>, vscode.
 
   dispose(): void {
     this.changed.dispose();
+    for (const p of this.reports.values()) p.dispose();
     for (const d of this.disposables) d.dispose();
   }
 }

@@ -196,8 +196,9 @@ async function repairCommand(args: string[]): Promise<number> {
   return summary.passedAfter === summary.total ? EXIT.ok : EXIT.failures;
 }
 
-function parseApprove(text: string | undefined): 'safe' | 'none' {
-  if (text === undefined) return 'safe';
+/** `--approve`, or undefined (then `loop.approve` in smoke-repair.yaml, else safe). */
+function parseApprove(text: string | undefined): 'safe' | 'none' | undefined {
+  if (text === undefined) return undefined;
   const value = text.trim().toLowerCase();
   if (value === 'safe' || value === 'none') return value;
   throw new UsageError(`--approve takes safe (apply safe, validated fixes; ask about the rest) or none (ask about every fix), got "${text}"`);

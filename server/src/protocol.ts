@@ -41,6 +41,12 @@ export const CommandIds = {
   startRepairLoop: 'smokeRepair.startRepairLoop',
   refreshHistory: 'smokeRepair.refreshHistory',
   openRecordDiff: 'smokeRepair.openRecordDiff',
+  decideApproval: 'smokeRepair.decideApproval',
+  approveFix: 'smokeRepair.approveFix',
+  rejectFix: 'smokeRepair.rejectFix',
+  refreshApprovals: 'smokeRepair.refreshApprovals',
+  openApprovalDiff: 'smokeRepair.openApprovalDiff',
+  openRunReport: 'smokeRepair.openRunReport',
 } as const;
 
 /** The code action kind of "fix every safe, validated smoke failure in this file". */
@@ -403,6 +409,11 @@ export const historyRunSchema = z.object({
   passRateAfter: z.number().optional(),
   stopReason: z.string().optional(),
   stopDetail: z.string().optional(),
+  /** A loop's target pass rate. */
+  target: z.number().optional(),
+  /** A loop's failures left for a person, with what was tried last; and the fixes waiting for an approval. */
+  escalation: z.array(z.object({ scenario: z.string(), message: z.string(), tried: z.string() })).optional(),
+  pending: z.array(z.object({ scenario: z.string(), title: z.string(), approvalId: z.string().optional() })).optional(),
   iterations: z.array(
     z.object({
       n: z.number().int(),
@@ -426,10 +437,71 @@ export namespace HistoryRequest {
   export type Result = z.infer<typeof resultSchema>;
 }
 
-/** client → server: the diff a repair record kept. */
+/** A fix waiting for a person (or decided): what the Pending Approvals view shows. */
+export const approvalItemSchema = z.object({
+  id: z.string(),
+  status: z.enum(['pending', 'approved', 'rejected', 'superseded', 'applied', 'stale']),
+  /** needs-review, checked, security, policy, hold-all */
+  why: z.string(),
+  reason: z.string(),
+  title: z.string(),
+  scenario: z.string(),
+  message: z.string(),
+  planner: z.string(),
+  dangerScore: z.number(),
+  label: z.string(),
+  validation: z.string(),
+  createdAt: z.number(),
+  decision: z.object({ decision: z.enum(['approved', 'rejected']), by: z.string(), at: z.number(), note: z.string().optional() }).optional(),
+  outcome: z.string().optional(),
+});
+export type ApprovalItem = z.infer<typeof approvalItemSchema>;
+
+/** client → server: the approvals of a folder, oldest first: those waiting (pending, or approved and not applied yet), or all. */
+export namespace ApprovalsRequest {
+  export const method = 'smokeRepair/approvals';
+  export const paramsSchema = z.object({ folderUri: z.string().optional(), all: z.boolean().default(false) });
+  export const resultSchema = z.object({ folderUri: z.string().optional(), approvals: z.array(approvalItemSchema), problems: z.array(z.string()) });
+  export type Params = z.input<typeof paramsSchema>;
+  export type Result = z.infer<typeof resultSchema>;
+}
+
+/** server → client: approvals were opened or decided (`opened`: those that now wait for a person). */
+export namespace ApprovalsChangedNotification {
+  export const method = 'smokeRepair/approvalsChanged';
+  export const paramsSchema = z.object({ folderUri: z.string(), opened: z.array(approvalItemSchema) });
+  export type Params = z.infer<typeof paramsSchema>;
+}
+
+/**
+ * client → server (`workspace/executeCommand`): approve or reject a fix. The decision is recorded
+ * with the OS user of the server and the time; an approved fix is then applied at once (made again
+ * from its plan, only as the approved diff), the app reloaded and smoke run, unless a repair loop
+ * is running: its next iteration applies it.
+ */
+export namespace DecideApprovalCommand {
+  export const id = CommandIds.decideApproval;
+  export const argsSchema = z
+    .tuple([z.object({ folderUri: z.string().optional(), approvalId: z.string().min(1), decision: z.enum(['approved', 'rejected']), note: z.string().optional() })]);
+  export const resultSchema = z.union([
+    z.object({
+      ok: z.literal(true),
+      approval: approvalItemSchema,
+      /** What became of an approved fix: applied (with the pass rate after), stale, or left to the running loop. */
+      detail: z.string(),
+      passRateAfter: z.number().optional(),
+    }),
+    z.object({ ok: z.literal(false), message: z.string() }),
+  ]);
+  export type Result = z.infer<typeof resultSchema>;
+}
+
+/** client → server: the diff a repair record kept, or that an approval asks about. */
 export namespace RecordDiffRequest {
   export const method = 'smokeRepair/recordDiff';
-  export const paramsSchema = z.object({ folderUri: z.string().optional(), recordId: z.string() });
+  export const paramsSchema = z
+    .object({ folderUri: z.string().optional(), recordId: z.string().optional(), approvalId: z.string().optional() })
+    .refine((p) => (p.recordId === undefined) !== (p.approvalId === undefined), 'give recordId or approvalId');
   export const resultSchema = z.object({ diff: z.string() });
   export type Result = z.infer<typeof resultSchema>;
 }

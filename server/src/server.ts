@@ -30,6 +30,9 @@ import { parseConfigText } from './engine/config';
 import { closePythonHelpers, closePythonNameHelpers } from './engine/imports';
 import { repairLoop } from './engine/loop';
 import { readHistory, recordDiff } from './lsp/history';
+import { approvalDiff, approvalItem, readApprovals } from './lsp/approvals';
+import { ApprovalError, approverName, decideApproval, type Approval } from './engine/approvals';
+import { repairOnce } from './engine/repair';
 import { madeValidationContainers, removeValidationLeftovers } from './engine/validate';
 import {
   ApplyFixCommand,
@@ -43,6 +46,9 @@ import {
   PatchedTextRequest,
   RepairFailuresCommand,
   StartRepairLoopCommand,
+  ApprovalsChangedNotification,
+  ApprovalsRequest,
+  DecideApprovalCommand,
   HistoryRequest,
   HistoryChangedNotification,
   RecordDiffRequest,
@@ -209,7 +215,7 @@ connection.onInitialize((params): InitializeResult => {
     create: wsEdit?.resourceOperations?.includes('create') === true,
     delete: wsEdit?.resourceOperations?.includes('delete') === true,
   };
-  const serverCommands = [RunSmokeCommand.id, ApplyFixCommand.id, FixAppliedCommand.id, RepairFailuresCommand.id, RollbackLastFixCommand.id, StartRepairLoopCommand.id].filter(
+  const serverCommands = [RunSmokeCommand.id, ApplyFixCommand.id, FixAppliedCommand.id, RepairFailuresCommand.id, RollbackLastFixCommand.id, StartRepairLoopCommand.id, DecideApprovalCommand.id].filter(
     (c) => !options.commandsInClient.includes(c),
   );
   return {
@@ -327,6 +333,11 @@ function historyChanged(folderUri: string): void {
   void connection.sendNotification(HistoryChangedNotification.method, { folderUri } satisfies HistoryChangedNotification.Params);
 }
 
+/** Tell the client approvals were opened (they wait for a person now) or decided. */
+function approvalsChanged(folderUri: string, opened: readonly Approval[]): void {
+  void connection.sendNotification(ApprovalsChangedNotification.method, { folderUri, opened: opened.map(approvalItem) } satisfies ApprovalsChangedNotification.Params);
+}
+
 /** Work-done progress for a long command: the client's token, else one the server creates (cancellable). */
 async function commandProgress(workDoneToken: string | number | undefined, controller: AbortController): Promise<WorkDoneProgressReporter | undefined> {
   if (workDoneToken !== undefined) return connection.window.attachWorkDoneProgress(workDoneToken);
@@ -370,6 +381,10 @@ async function startRepairLoop(raw: unknown[], token: CancellationToken, workDon
         },
       },
       log,
+      onPass: (summary) => {
+        historyChanged(folder.uri);
+        if (summary.approvals.opened.length > 0 || summary.approvals.settled.length > 0) approvalsChanged(folder.uri, summary.approvals.opened);
+      },
     });
     return {
       ok: true,
@@ -388,6 +403,67 @@ async function startRepairLoop(raw: unknown[], token: CancellationToken, workDon
     reporter?.done();
     loopRunning = false;
     historyChanged(folder.uri);
+  }
+}
+
+/**
+ * Approve or reject a fix. The decision names the OS user and the time; an approved fix is applied
+ * at once (a pass that applies approved fixes only: made again from its plan, only as the approved
+ * diff; the app reloaded, smoke run), unless a repair loop is running, whose next iteration does it.
+ */
+async function decideApprovalCommand(raw: unknown[], token: CancellationToken, workDoneToken: string | number | undefined): Promise<DecideApprovalCommand.Result> {
+  const args = DecideApprovalCommand.argsSchema.safeParse(raw);
+  if (!args.success) badArgs(DecideApprovalCommand.id, args.error.issues[0]?.message);
+  const { folderUri, approvalId, decision, note } = args.data[0];
+  const folder = commandFolder(folderUri);
+  if (!folder) return { ok: false, message: 'No workspace folder has a Smoke Repair config file.' };
+  let decided: Approval;
+  try {
+    decided = await decideApproval(folder.path, approvalId, decision, approverName(), note);
+  } catch (err) {
+    if (err instanceof ApprovalError) return { ok: false, message: err.message };
+    throw err;
+  }
+  const by = `${decision} by ${decided.decision!.by}`;
+  if (decision === 'rejected') {
+    approvalsChanged(folder.uri, []);
+    return { ok: true, approval: approvalItem(decided), detail: `${by}; it will not be applied` };
+  }
+  if (loopRunning) {
+    approvalsChanged(folder.uri, []);
+    return { ok: true, approval: approvalItem(decided), detail: `${by}; the running repair loop applies it in its next iteration` };
+  }
+  if (runner.busy) {
+    approvalsChanged(folder.uri, []);
+    return { ok: true, approval: approvalItem(decided), detail: `${by}; a smoke run is in progress, so the next repair applies it` };
+  }
+  loopRunning = true;
+  const controller = new AbortController();
+  token.onCancellationRequested(() => controller.abort());
+  const reporter = await commandProgress(workDoneToken, controller);
+  reporter?.begin('Applying the approved fix', 0, 'applying', true);
+  try {
+    const summary = await repairOnce({
+      workspace: folder.path,
+      apply: 'safe',
+      onlyApproved: true,
+      signal: controller.signal,
+      progress: { report: (message, fraction) => reporter?.report(Math.round((fraction ?? 0) * 100), message) },
+    });
+    const settled = summary.approvals.settled.find((a) => a.id === decided.id) ?? decided;
+    return {
+      ok: true,
+      approval: approvalItem(settled),
+      detail: settled.outcome?.detail ?? `${by}; not applied`,
+      ...(summary.smokeAgain ? { passRateAfter: summary.passRateAfter } : {}),
+    };
+  } catch (err) {
+    return { ok: false, message: `${by}, but applying it failed: ${(err as Error).message}` };
+  } finally {
+    reporter?.done();
+    loopRunning = false;
+    historyChanged(folder.uri);
+    approvalsChanged(folder.uri, []);
   }
 }
 
@@ -440,8 +516,9 @@ const REPAIR_COMMANDS: string[] = [ApplyFixCommand.id, FixAppliedCommand.id, Rep
 connection.onExecuteCommand(async (params, token) => {
   if (REPAIR_COMMANDS.includes(params.command)) return repairCommand(params.command, params.arguments ?? []);
   if (params.command === StartRepairLoopCommand.id) return startRepairLoop(params.arguments ?? [], token, params.workDoneToken);
+  if (params.command === DecideApprovalCommand.id) return decideApprovalCommand(params.arguments ?? [], token, params.workDoneToken);
   if (params.command !== RunSmokeCommand.id) {
-    throw new ResponseError(ErrorCodes.InvalidParams, `unknown command ${params.command}; this server runs ${[RunSmokeCommand.id, ...REPAIR_COMMANDS, StartRepairLoopCommand.id].join(', ')}`);
+    throw new ResponseError(ErrorCodes.InvalidParams, `unknown command ${params.command}; this server runs ${[RunSmokeCommand.id, ...REPAIR_COMMANDS, StartRepairLoopCommand.id, DecideApprovalCommand.id].join(', ')}`);
   }
   const args = RunSmokeCommand.argsSchema.safeParse(params.arguments ?? []);
   if (!args.success) {
@@ -490,9 +567,27 @@ connection.onRequest(RecordDiffRequest.method, async (params: unknown): Promise<
   const parsed = RecordDiffRequest.paramsSchema.safeParse(params);
   if (!parsed.success) throw new ResponseError(ErrorCodes.InvalidParams, `${RecordDiffRequest.method} expects { folderUri?, recordId }: ${parsed.error.issues[0]?.message}`);
   const folder = commandFolder(parsed.data.folderUri);
-  const diff = folder ? await recordDiff(folder.path, parsed.data.recordId) : undefined;
-  if (diff === undefined) throw new ResponseError(ErrorCodes.InvalidParams, `record "${parsed.data.recordId}" keeps no diff`);
+  const { recordId, approvalId } = parsed.data;
+  if (approvalId !== undefined) {
+    if (!folder) throw new ResponseError(ErrorCodes.InvalidParams, 'No workspace folder has a Smoke Repair config file.');
+    try {
+      return { diff: await approvalDiff(folder.path, approvalId) };
+    } catch (err) {
+      if (err instanceof ApprovalError) throw new ResponseError(ErrorCodes.InvalidParams, err.message);
+      throw err;
+    }
+  }
+  const diff = folder ? await recordDiff(folder.path, recordId!) : undefined;
+  if (diff === undefined) throw new ResponseError(ErrorCodes.InvalidParams, `record "${recordId}" keeps no diff`);
   return { diff };
+});
+
+connection.onRequest(ApprovalsRequest.method, async (params: unknown): Promise<ApprovalsRequest.Result> => {
+  const parsed = ApprovalsRequest.paramsSchema.safeParse(params ?? {});
+  if (!parsed.success) throw new ResponseError(ErrorCodes.InvalidParams, `${ApprovalsRequest.method} expects { folderUri?, all? }: ${parsed.error.issues[0]?.message}`);
+  const folder = commandFolder(parsed.data.folderUri);
+  if (!folder) return { approvals: [], problems: [] };
+  return { folderUri: folder.uri, ...(await readApprovals(folder.path, parsed.data.all)) };
 });
 
 connection.onRequest(ReportRequest.method, (params: unknown): ReportRequest.Result => {

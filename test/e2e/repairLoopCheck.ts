@@ -5,14 +5,19 @@
  * Approvals and Learned Patterns; leave a file unsaved and start the loop from the welcome button;
  * answer the modal question with Save All and Start; watch the loop run in a cancellable
  * notification and end with the pass rates FAULTS.md gives; find the run in Repair History, expand
- * it to its iterations and fixes, and open an applied fix's diff, a read-only `diff` document.
+ * it to its iterations and fixes, open an applied fix's diff, a read-only `diff` document, and the
+ * run's report with its pass-rate chart; then,
+ * with that fault planted again and every fix held for a person, start the loop from the palette,
+ * see the notification that a fix waits, find it in Pending Approvals and approve it there: the
+ * fix is applied and the pass rate is back.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
+import { runCli } from '../setup/cli';
 import type { UiCheck } from './ui';
 import { workbenchUrl, type WorkbenchTarget } from './workbench';
-import { openPalette, poll, squash, stepRunner, visibleLines } from './workbenchDriver';
+import { openPalette, poll, runFromPalette, squash, stepRunner, visibleLines } from './workbenchDriver';
 
 export interface RepairLoopOptions {
   timeoutMs: number;
@@ -70,7 +75,7 @@ export const REPAIR_LOOP = {
 
 const VIEWS = {
   history: { name: 'Repair History', empty: /No repairs recorded yet\./ },
-  approvals: { name: 'Pending Approvals', empty: /^Nothing waits for your approval here\. Fixes that need a person's yes are offered by Repair Failures and listed, with their reasons, at the end of a repair loop\.$/ },
+  approvals: { name: 'Pending Approvals', empty: /^No fix waits for your approval\. A fix that needs review, could not be checked against its scenarios, or repairs a SECURITY or POLICY failure waits here after a repair, with its diff, until you approve or reject it\./ },
   patterns: { name: 'Learned Patterns', empty: /^No learned patterns\. This view will list the fix patterns and anti-patterns learned from validated fixes; this version does not learn yet\.$/ },
 } as const;
 const CONTAINER = 'Smoke Repair';
@@ -80,6 +85,7 @@ const PALETTE_LABEL = 'Smoke Repair: Start Repair Loop';
 const PROGRESS_TITLE = 'Smoke Repair: repair loop';
 const SAVE_AND_START = 'Save All and Start';
 /** `Smoke Repair: repair loop 58% → 95% in 2 iteration(s), 6 fix(es) applied; stopped: plateau. 1 failure(s) left for you: order total.` */
+const ASKED = /^Smoke Repair: a fix waits for your approval \(every fix waits, danger \d+\): /;
 const DONE = /^Smoke Repair: repair loop (\d+)% → (\d+)% in (\d+) iteration\(s\), (\d+) fix\(es\) applied; stopped: ([^.]+)\.(?: (\d+) failure\(s\) left for you: (.*)\.)?$/;
 const PASS_RATE = /^\s*Smoke \d+\/\d+ \(\d+%\)\s*$/;
 
@@ -301,6 +307,106 @@ export async function runRepairLoopTest(context: BrowserContext, target: Workben
         throw new Error('typing into the diff changed it: the document is not read-only');
       }
       return `"${title}" → tab "${tabLabel}" (${mode}): "${removed}" / "${added}", as on disk; typing refused ("${message}")`;
+    });
+
+    await check('repair loop: the run opens its report, with the pass rate per iteration as a chart', 'repair-loop-report', async () => {
+      const list = pane(VIEWS.history.name).locator('.monaco-list').first();
+      const run = list.locator('.monaco-list-row[aria-level="1"]').first();
+      await run.hover();
+      const open = run.locator('.actions .action-label[aria-label^="Open Run Report"]');
+      await open.waitFor({ state: 'visible' });
+      await open.click();
+      const tab = page.locator('.part.editor .editor-group-container.active .tab.active');
+      await poll(async () => ((await tab.getAttribute('aria-label').catch(() => null)) ?? '').startsWith('Repair loop report'), opts.timeoutMs, 'an editor tab "Repair loop report"');
+      // The webview's document sits in a frame inside the webview's frame (laid over the editor, not inside it).
+      const doc = page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
+      const chart = doc.locator('svg.chart');
+      await chart.waitFor({ state: 'visible' });
+      const label = (await chart.getAttribute('aria-label')) ?? '';
+      const heading = squash(await doc.locator('h1').innerText());
+      const points = await doc.locator('circle.point').count();
+      const types = (await doc.locator('table.types th').allInnerTexts()).map(squash);
+      await page.mouse.move(1, 1);
+      await opts.screenshot(page, 'repair-loop-report');
+      const m = DONE.exec(result.message)!;
+      if (heading !== `Repair loop ${want}`) throw new Error(`the report's heading reads "${heading}", expected "Repair loop ${want}"`);
+      if (points !== Number(m[3]) + 1) throw new Error(`the chart has ${points} points, expected one per smoke run (${Number(m[3]) + 1})`);
+      const rates = /^Pass rate per iteration: (.*)$/.exec(label)?.[1]?.split(', ') ?? [];
+      if (rates[0] !== pct(opts.before) || rates.at(-1) !== pct(opts.after)) throw new Error(`the chart reads "${label}", expected it to run from ${pct(opts.before)} to ${pct(opts.after)}`);
+      if (types.length === 0) throw new Error('the report lists no fixes by type');
+      await page.keyboard.press('Control+W').catch(() => undefined);
+      return `"${heading}": chart "${label}" (${points} points); fixes by type: ${types.join(', ')}`;
+    });
+
+    await check('repair loop: a fix that waits for a person is approved from Pending Approvals', 'repair-loop-approval', async () => {
+      // The fix whose diff was opened is rolled back from the command line (files restored, the app
+      // restarted): its fault is back. The workspace then asks a person about every fix.
+      const file = path.join(target.workspace, opts.diffFix.file);
+      const fixed = readFileSync(file, 'utf8');
+      const runs = path.join(target.workspace, '.smoke-repair', 'runs');
+      const records = readdirSync(runs).map((f) => JSON.parse(readFileSync(path.join(runs, f), 'utf8')) as { applied: boolean; checkpointId?: string; violation: { scenario: string } });
+      const record = records.find((r) => r.applied && r.checkpointId && opts.diffFix.title.test(`${r.violation.scenario}: `));
+      if (!record) throw new Error(`no applied repair record in ${runs} for ${opts.diffFix.title}`);
+      const rolledBack = await runCli(['rollback', '--checkpoint', record.checkpointId!, '--quiet', '-w', target.workspace]);
+      if (rolledBack.code !== 0) throw new Error(`smoke-repair rollback --checkpoint ${record.checkpointId} exited ${rolledBack.code}: ${rolledBack.stderr}`);
+      if (readFileSync(file, 'utf8') === fixed) throw new Error(`${opts.diffFix.file} is unchanged after the rollback`);
+      const config = path.join(target.workspace, 'smoke-repair.yaml');
+      writeFileSync(config, `${readFileSync(config, 'utf8')}\nloop:\n  approve: none\n`);
+      mark(`rolled back ${record.checkpointId} (${squash(rolledBack.stdout).slice(0, 120)}); loop.approve: none`);
+      const before = (await notifications(page)).length;
+
+      await runFromPalette(page, PALETTE_LABEL);
+      let asked: Seen | undefined;
+      await poll(
+        async () => {
+          const seen = (await notifications(page)).slice(before);
+          const failed = seen.find((n) => n.severity !== 'info' && /^Smoke Repair: /.test(n.message));
+          if (failed) throw new Error(`the loop ended with the ${failed.severity} "${failed.message}"`);
+          asked = seen.find((n) => ASKED.test(n.message));
+          return asked !== undefined && seen.some((n) => DONE.test(n.message));
+        },
+        opts.timeoutMs,
+        'the notification "Smoke Repair: a fix waits for your approval …" and the end of the loop',
+      );
+      mark(`notification "${asked!.message}" [${asked!.buttons.join(', ')}]`);
+      for (const b of ['Show Diff', 'Approve', 'Reject']) if (!asked!.buttons.includes(b)) throw new Error(`the notification "${asked!.message}" offers ${JSON.stringify(asked!.buttons)}, expected "${b}"`);
+      if (readFileSync(file, 'utf8') === fixed) throw new Error(`${opts.diffFix.file} was written while its fix waits for a person`);
+
+      await setExpanded(pane(VIEWS.history.name), false, opts.timeoutMs);
+      const approvals = pane(VIEWS.approvals.name);
+      await setExpanded(approvals, true, opts.timeoutMs);
+      const row = approvals.locator('.monaco-list-row').filter({ has: page.locator('.label-name', { hasText: opts.diffFix.title }) }).first();
+      await poll(async () => row.isVisible(), opts.timeoutMs, `a Pending Approvals row matching ${opts.diffFix.title}`);
+      const label = squash(await row.locator('.label-name').innerText());
+      const description = squash(await row.locator('.label-description').innerText().catch(() => ''));
+      if (!/^every fix waits · danger \d+ · validation passed$/.test(description)) throw new Error(`the row "${label}" reads "${description}", expected "every fix waits · danger N · validation passed"`);
+      await row.hover();
+      await page.mouse.move(1, 1);
+      await row.hover();
+      await opts.screenshot(page, 'repair-loop-approval');
+      const approve = row.locator('.actions .action-label[aria-label^="Approve Fix"]');
+      await approve.waitFor({ state: 'visible' });
+      const afterAsk = (await notifications(page)).length;
+      await approve.click();
+      mark(`clicked Approve Fix on "${label}"`);
+      let applied: Seen | undefined;
+      await poll(
+        async () => {
+          applied = (await notifications(page)).slice(afterAsk).find((n) => /^Smoke Repair: .*: applied: approved by /.test(n.message) || (n.severity !== 'info' && /^Smoke Repair: /.test(n.message)));
+          return applied !== undefined;
+        },
+        opts.timeoutMs,
+        'the information message "Smoke Repair: …: applied: approved by …"',
+      );
+      if (applied!.severity !== 'info') throw new Error(`approving ended with the ${applied!.severity} "${applied!.message}"`);
+      mark(`message "${applied!.message}"`);
+      if (readFileSync(file, 'utf8') !== fixed) throw new Error(`${opts.diffFix.file} on disk is not the approved fix's text`);
+      const rate = statusItem(PASS_RATE);
+      await poll(async () => squash(await rate.innerText().catch(() => '')) === rateText(opts.after), opts.timeoutMs, `the status bar to show "${rateText(opts.after)}" again`);
+      await welcomeText(approvals, VIEWS.approvals.empty, opts.timeoutMs);
+      await page.mouse.move(1, 1);
+      await opts.screenshot(page, 'repair-loop-approved');
+      return `"${asked!.message}" [${asked!.buttons.join(', ')}]; row "${label}" (${description}); Approve Fix → "${applied!.message}"; status bar "${rateText(opts.after)}"; the view is empty again`;
     });
 
     await check('repair loop: Pending Approvals and Learned Patterns show their empty state', 'repair-loop-views', async () => {

@@ -35,6 +35,9 @@ function loopRun(loop: LoopRecord, byId: Map<string, RepairRecord>): HistoryRun 
     ...(loop.passRateEnd !== undefined ? { passRateAfter: loop.passRateEnd } : {}),
     ...(loop.stopReason ? { stopReason: loop.stopReason } : {}),
     ...(loop.stopDetail ? { stopDetail: loop.stopDetail } : {}),
+    target: loop.target,
+    ...(loop.escalation?.length ? { escalation: loop.escalation } : {}),
+    ...(loop.pending?.length ? { pending: loop.pending.map((p) => ({ scenario: p.scenario, title: p.title, ...(p.approvalId ? { approvalId: p.approvalId } : {}) })) } : {}),
     iterations: loop.iterations.map((it) => ({
       n: it.n,
       passRateBefore: it.passRateBefore,

@@ -202,6 +202,8 @@ export const loopSchema = z.strictObject({
   /** Stop once the pass rate reaches this (0..1). */
   target: z.number().min(0).max(1).optional(),
   maxIterations: z.number().int().min(1).max(100).optional(),
+  /** safe: apply safe, validated fixes and ask a person about the rest; none: ask a person about every fix. */
+  approve: z.enum(['safe', 'none']).optional(),
   retry: z
     .strictObject({
       baseMs: z.number().int().min(0).max(600_000).optional(),

@@ -92,6 +92,8 @@ export interface LoopOptions extends Omit<RepairOnceOptions, 'violationId'> {
   maxIterations?: number;
   /** One structured line per iteration (JSON), for logs. */
   log?: (line: string) => void;
+  /** Called after each pass, before the loop decides whether to go on (the editor refreshes its views and says which fixes wait for a person). */
+  onPass?: (summary: RepairRunSummary) => void;
   /** The pass and the rollback the loop drives (`repairOnce`, `rollbackFixes`); tests give their own to drive the stopping rules. */
   steps?: { pass: (o: RepairOnceOptions) => Promise<RepairRunSummary>; rollback: typeof rollbackFixes };
   /** The smoke run, app restart and clock of the retries (a fresh smoke run, `reloadApp`, a real sleep); tests give their own. */
@@ -193,7 +195,7 @@ export async function repairLoop(opts: LoopOptions): Promise<{ record: LoopRecor
       progress.report(`Iteration ${n} of at most ${maxIterations}`, (n - 1) / maxIterations);
       const started = Date.now();
       // Each iteration starts from the smoke run that ended the one before: fresh evidence, run once.
-      const { steps: _steps, retrySteps: _retrySteps, target: _target, maxIterations: _max, log: _log, ...passOptions } = opts;
+      const { steps: _steps, retrySteps: _retrySteps, target: _target, maxIterations: _max, log: _log, onPass: _onPass, ...passOptions } = opts;
       // Failures a second try may clear are tried again (after a backoff, the app restarted for
       // INFRA) before anything is planned for them.
       const smokeStart = performance.now();
@@ -207,6 +209,7 @@ export async function repairLoop(opts: LoopOptions): Promise<{ record: LoopRecor
       const summary = await steps.pass({ ...passOptions, workspace, initialReport: settled.report, loopId: record.id });
       last = summary;
       allRecords.push(...summary.records);
+      opts.onPass?.(summary);
       const applied = summary.records.filter((r) => r.applied);
       const fixesByType: Record<string, number> = {};
       for (const r of applied) for (const op of r.plan?.operations ?? []) fixesByType[op.type] = (fixesByType[op.type] ?? 0) + 1;

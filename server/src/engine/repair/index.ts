@@ -143,6 +143,7 @@ export async function repairOnce(opts: RepairOnceOptions): Promise<RepairRunSumm
   const loaded = await loadConfig(workspace, opts.configFile);
   if (!loaded.ok) throw new ConfigError(loaded.file, loaded.errors);
   const config = loaded.config;
+  const approve = opts.approve ?? config.loop?.approve ?? 'safe';
   const planners = opts.planners ?? defaultPlanners(config);
   const executors = opts.executors ?? defaultExecutors;
   const validator = opts.validator ?? defaultValidator;
@@ -275,7 +276,7 @@ export async function repairOnce(opts: RepairOnceOptions): Promise<RepairRunSumm
           record.reason = `needs review: a ${gated} failure is not fixed without a person's yes (safe, danger score ${planned.patchPolicy.dangerScore}, and validated)`;
           ask = gated === 'SECURITY' ? 'security' : 'policy';
         } else if (opts.apply === 'none') record.reason = 'dry run: safe and validated, would be applied';
-        else if (opts.approve === 'none') {
+        else if (approve === 'none') {
           record.reason = `needs review: every fix waits for a person (--approve none); safe (danger score ${planned.patchPolicy.dangerScore}) and validated`;
           ask = 'hold-all';
         } else {
