@@ -381,6 +381,7 @@ async function startRepairLoop(raw: unknown[], token: CancellationToken, workDon
         },
       },
       log,
+      llm: (config) => editorLlm.options(config),
       onPass: (summary) => {
         historyChanged(folder.uri);
         if (summary.approvals.opened.length > 0 || summary.approvals.settled.length > 0) approvalsChanged(folder.uri, summary.approvals.opened);

@@ -310,4 +310,27 @@ describe('LLM planner', () => {
     assert.ok(user.includes('expected total = 37.5, got 12.5'));
     assert.ok(user.includes('(none was logged for this request)'));
   });
+  test('regeneration: the failing code shown whole with what was tried; an answer with other than modify_code is sent back', async () => {
+    const cfg = config();
+    const planner = createLlmPlanner(cfg, { env: {}, mode: 'regenerate' });
+    assert.ok(planner);
+    assert.equal(planner.name, 'llm-regenerate');
+    const include = { ...goodPlan, operations: [{ type: 'add_import', file: 'app/routers/carts.py', rationale: 'r', details: { name: 'uuid', module: 'uuid', style: 'module' } }, goodPlan.operations[0]] };
+    stub.enqueue({ content: JSON.stringify(include) }, { content: good });
+    const tried = ["rules: add_item reads data['price']: validation failed: the scenario still fails"];
+    const p = planOf(await planner.plan({ ...context(orderTotal, cfg), tried }));
+    assert.deepEqual(p, fixPlanSchema.parse(goodPlan));
+    assert.equal(stub.requests.length, 2);
+    const [system, user] = stub.requests[0]!.body.messages as Array<{ content: string }>;
+    assert.match(system!.content, /The repair loop has reached a plateau/);
+    assert.match(system!.content, /Every operation is "modify_code"/);
+    assert.match(user!.content, /## Tried already, without success\n- rules: add_item reads data\['price'\]: validation failed: the scenario still fails/);
+    // The handler's file whole, numbered, and the answer format asked for last.
+    const file = orderTotal.location!.file;
+    const lines = readFileSync(path.join(workspace, file), 'utf8').split('\n');
+    assert.match(user!.content, new RegExp(`### ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n`));
+    assert.ok(user!.content.includes(` 1 | ${lines[0]}`) && user!.content.includes(`${lines.length} | ${lines.at(-1)}`), 'the whole file, numbered');
+    assert.match(user!.content, /Answer with ONE FixPlan of modify_code operations as a JSON object and nothing else\.$/);
+    assert.match(lastUser(stub.requests[1]!), /operations\[0\]\.type: a regeneration uses modify_code only \(got add_import\)/);
+  });
 });

@@ -234,3 +234,36 @@ test('validated fixes held for a person are listed as pending, newest per scenar
   const { formatLoop } = await import('../../server/src/cliTable');
   assert.match(formatLoop(record), /Waiting for a person's yes \(1\): validated, not applied\n {2}● d: d is mounted without the guard its siblings have\n {4}needs review \(danger score 31\)/);
 });
+
+test('at a plateau the model regenerates the failing code once, for what no fix reached; then the loop goes on or stops', async () => {
+  const regenerator = { name: 'llm-regenerate', plan: async () => ({ ok: false as const, noPlan: { code: 'llm_error' as const, reason: 'not asked in this test' } }) };
+  const run = async (passes: RepairRunSummary[], maxIterations = 5) => {
+    const s = scripted(passes);
+    const calls: Array<{ planners?: Array<{ name: string }>; onlyViolations?: string[]; tried?: Record<string, string[]> }> = [];
+    const pass = s.steps.pass;
+    const steps = { ...s.steps, pass: async (o: Parameters<typeof pass>[0]) => (calls.push(o as (typeof calls)[number]), pass(o)) };
+    const lines: string[] = [];
+    const { record } = await repairLoop({ workspace: workspace(), apply: 'safe', steps: steps as never, retrySteps: s.retrySteps, regenerator, maxIterations, log: (l) => lines.push(l) });
+    return { record, calls, lines };
+  };
+
+  // a and b are fixed, d is not: the plateau sends d (and only d) to the model, with what was tried.
+  const helped = await run([pass(1, ['a', 'd'], ['d'], ['a']), pass(2, ['d'], undefined, []), pass(3, ['d'], [], ['d'])]);
+  assert.equal(helped.record.stopReason, 'target');
+  assert.deepEqual(helped.calls.map((c) => c.planners?.map((p) => p.name)), [undefined, undefined, ['llm-regenerate']]);
+  assert.deepEqual(helped.calls[2]!.onlyViolations, ['d:500']);
+  assert.deepEqual(helped.calls[2]!.tried, { 'd:500': ['no plan: no plan: nothing provides it', 'no plan: no plan: nothing provides it'] });
+  assert.deepEqual(helped.record.iterations.map((i) => i.regenerated), [undefined, undefined, ['d:500']]);
+  assert.equal(JSON.parse(helped.lines[2]!).regenerated, true);
+
+  // The regeneration gains nothing: the loop stops and says the model was asked too.
+  const stuck = await run([pass(1, ['a', 'd'], ['d'], ['a']), pass(2, ['d'], undefined, []), pass(3, ['d'], undefined, [])]);
+  assert.equal(stuck.record.stopReason, 'plateau');
+  assert.match(stuck.record.stopDetail!, /iteration 3 applied nothing.*; the model's regeneration of the failing code did not help either \(d: no plan: nothing provides it\)$/);
+  assert.equal(stuck.calls.length, 3, 'asked once per loop');
+
+  // No iteration left for it: the plateau stands.
+  const limit = await run([pass(1, ['a', 'd'], ['d'], ['a']), pass(2, ['d'], undefined, [])], 2);
+  assert.equal(limit.record.stopReason, 'plateau');
+  assert.equal(limit.calls.length, 2);
+});

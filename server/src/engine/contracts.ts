@@ -24,6 +24,8 @@ export interface PlanningContext {
   redactor?: Redactor;
   /** Told of each request a planner sends to a model, as sent; the run record keeps them. */
   sent?(prompt: SentPrompt): void;
+  /** What earlier iterations of the repair loop tried for this failure, and why it did not hold (newest last). */
+  tried?: string[];
 }
 
 /** A request a planner sent to a model, as it left the machine (redacted). */

@@ -1,6 +1,6 @@
 import { CancellationTokenSource, type CancellationToken } from 'vscode-languageserver/node';
 import type { LlmConfig, SmokeConfig } from '../engine/config/schema';
-import { LlmError, type ChatMessage, type ChatOptions, type ChatResult, type LlmProvider, type LlmSecrets } from '../engine/plan/llm';
+import { LlmError, type ChatMessage, type ChatOptions, type ChatResult, type CreateLlmPlannerOptions, type LlmProvider, type LlmSecrets } from '../engine/plan/llm';
 import { defaultPlanners } from '../engine/repair/defaults';
 import type { Planner } from '../engine/contracts';
 import { LlmChatRequest, LlmCredentialsNotification } from '../protocol';
@@ -66,14 +66,19 @@ export class EditorLlm {
     return createEditorLlmProvider(this.host, { vendor: llm.vendor, family: llm.family, timeoutMs: llm.timeoutMs });
   }
 
-  /** The planner chain for a folder's config: the engine's, with the editor's key and model. */
-  planners(config: SmokeConfig): Planner[] {
+  /** The editor's key and model for a folder's config, as the engine's LLM planners take them. */
+  options(config: SmokeConfig): CreateLlmPlannerOptions {
     const llm = config.llm;
-    return defaultPlanners(config, {
+    return {
       secrets: this.secrets,
       provider: llm?.provider === 'vscode-lm' ? this.provider(llm) : undefined,
       log: (line) => this.host.log(line),
-    });
+    };
+  }
+
+  /** The planner chain for a folder's config: the engine's, with the editor's key and model. */
+  planners(config: SmokeConfig): Planner[] {
+    return defaultPlanners(config, this.options(config));
   }
 }
 

@@ -7,6 +7,10 @@ import { loadConfig } from '../config';
 import type { LoopConfig } from '../config/schema';
 import { ConfigError } from '../model';
 import { approvalCounts, listApprovals, type Approval } from '../approvals';
+import { createLlmPlanner, type CreateLlmPlannerOptions } from '../plan/llm';
+import type { Planner } from '../contracts';
+import type { SmokeConfig } from '../config/schema';
+import { defaultPlanners } from '../repair/defaults';
 import { repairOnce, rollbackFixes, type RepairOnceOptions, type RepairRecord, type RepairRunSummary } from '../repair';
 import { reloadApp } from '../repair/reload';
 import { runSmoke } from '../run';
@@ -46,6 +50,8 @@ const iterationSchema = z.object({
   rolledBack: z.object({ regressed: z.array(z.string()), records: z.array(z.string()), reload: z.string().optional() }).optional(),
   /** Milliseconds spent per step (summed over the iteration's records; smoke and reload from the pass). */
   timings: z.record(z.string(), z.number()),
+  /** The pass asked the model to regenerate the failing code (after a plateau), for these violations. */
+  regenerated: z.array(z.string()).optional(),
   /** Retry rounds before the pass planned: who was run again, after how long, and who passed then. */
   retries: z
     .array(z.object({ scenarios: z.array(z.string()), types: z.array(z.string()), delayMs: z.number(), restarted: z.string().optional(), recovered: z.array(z.string()) }))
@@ -94,6 +100,14 @@ export interface LoopOptions extends Omit<RepairOnceOptions, 'violationId'> {
   log?: (line: string) => void;
   /** Called after each pass, before the loop decides whether to go on (the editor refreshes its views and says which fixes wait for a person). */
   onPass?: (summary: RepairRunSummary) => void;
+  /**
+   * At a plateau, the planner that regenerates the failing code once (a pass of its own): by default
+   * the configured model's (`llm` in smoke-repair.yaml; `llm` here gives the editor's provider and
+   * key); false: never. Without a model the loop stops at the plateau.
+   */
+  regenerator?: Planner | false;
+  /** The model's provider, key and log for the configuration (the editor's): used by the passes' planners and the regeneration. */
+  llm?: (config: SmokeConfig) => CreateLlmPlannerOptions;
   /** The pass and the rollback the loop drives (`repairOnce`, `rollbackFixes`); tests give their own to drive the stopping rules. */
   steps?: { pass: (o: RepairOnceOptions) => Promise<RepairRunSummary>; rollback: typeof rollbackFixes };
   /** The smoke run, app restart and clock of the retries (a fresh smoke run, `reloadApp`, a real sleep); tests give their own. */
@@ -183,6 +197,12 @@ export async function repairLoop(opts: LoopOptions): Promise<{ record: LoopRecor
   };
   let file = await writeLoopRecord(workspace, record);
   let last: RepairRunSummary | undefined;
+  const llm = opts.llm?.(loaded.config);
+  const regenerator = opts.regenerator === false ? undefined : (opts.regenerator ?? createLlmPlanner(loaded.config, { ...llm, mode: 'regenerate', signal: opts.signal }));
+  // The passes plan with the same model (the editor's, when it gives one).
+  const planners = opts.planners ?? (llm ? defaultPlanners(loaded.config, llm) : undefined);
+  let regenerateNext: { ids: string[]; tried: Record<string, string[]> } | undefined;
+  let regenerated = false;
   const allRecords: RepairRecord[] = [];
   const stop = (reason: StopReason, detail: string) => {
     record.stopReason = reason;
@@ -195,7 +215,9 @@ export async function repairLoop(opts: LoopOptions): Promise<{ record: LoopRecor
       progress.report(`Iteration ${n} of at most ${maxIterations}`, (n - 1) / maxIterations);
       const started = Date.now();
       // Each iteration starts from the smoke run that ended the one before: fresh evidence, run once.
-      const { steps: _steps, retrySteps: _retrySteps, target: _target, maxIterations: _max, log: _log, onPass: _onPass, ...passOptions } = opts;
+      const { steps: _steps, retrySteps: _retrySteps, target: _target, maxIterations: _max, log: _log, onPass: _onPass, regenerator: _r, llm: _llm, ...passOptions } = opts;
+      const regenerating = regenerateNext;
+      regenerateNext = undefined;
       // Failures a second try may clear are tried again (after a backoff, the app restarted for
       // INFRA) before anything is planned for them.
       const smokeStart = performance.now();
@@ -206,7 +228,14 @@ export async function repairLoop(opts: LoopOptions): Promise<{ record: LoopRecor
       // The loop's own smoke runs (the first, and the retries'), the waits between retries apart.
       const ownSmokeMs = Math.max(0, Math.round((performance.now() - smokeStart - waited) * 100) / 100);
       backoffMs += waited;
-      const summary = await steps.pass({ ...passOptions, workspace, initialReport: settled.report, loopId: record.id });
+      const summary = await steps.pass({
+        ...passOptions,
+        workspace,
+        initialReport: settled.report,
+        loopId: record.id,
+        ...(planners ? { planners } : {}),
+        ...(regenerating && regenerator ? { planners: [regenerator], onlyViolations: regenerating.ids, tried: regenerating.tried } : {}),
+      });
       last = summary;
       allRecords.push(...summary.records);
       opts.onPass?.(summary);
@@ -228,10 +257,11 @@ export async function repairLoop(opts: LoopOptions): Promise<{ record: LoopRecor
         fixesByType,
         timings: sumTimings(summary, { smoke: Math.round((ownSmokeMs + summary.timings.smoke + summary.timings.smokeAgain) * 100) / 100, reload: summary.timings.reload, ...(waited > 0 ? { backoff: waited } : {}) }),
         ...(settled.rounds.length > 0 ? { retries: settled.rounds } : {}),
+        ...(regenerating ? { regenerated: regenerating.ids } : {}),
       };
       record.iterations.push(iteration);
 
-      if (summary.counts.violations === 0) stop('target', `every scenario passes (${summary.passedBefore}/${summary.total})`);
+      if (summary.reportBefore.violations.length === 0) stop('target', `every scenario passes (${summary.passedBefore}/${summary.total})`);
       else if (applied.length === 0) stop('plateau', `iteration ${n} applied nothing: ${summary.counts.planned} planned, ${summary.counts.validated} validated, none safe and validated to apply`);
       else {
         // A scenario that passed before the applies and fails after: roll the iteration back.
@@ -255,7 +285,20 @@ export async function repairLoop(opts: LoopOptions): Promise<{ record: LoopRecor
           stop('target', `the pass rate ${pct(summary.passRateAfter)} reached the target ${pct(target)}`);
         }
       }
-      opts.log?.(JSON.stringify({ event: 'iteration', loop: record.id, n, passRateBefore: iteration.passRateBefore, passRateAfter: iteration.passRateAfter, fixesByType, stopReason: record.stopReason ?? null }));
+      if (record.stopReason === 'plateau' && regenerating) {
+        record.stopDetail += `; the model's regeneration of the failing code did not help either (${regenerationOutcome(summary)})`;
+      } else if (record.stopReason === 'plateau' && regenerator && !regenerated && n < maxIterations) {
+        // A plateau: once per loop, the model rewrites the failing code of what no fix reached.
+        const next = regenerationTargets(summary, allRecords);
+        if (next.ids.length > 0) {
+          regenerateNext = next;
+          regenerated = true;
+          progress.report(`Plateau: asking the model to regenerate the failing code of ${next.ids.length} failure(s)`, n / maxIterations);
+          record.stopReason = undefined;
+          record.stopDetail = undefined;
+        }
+      }
+      opts.log?.(JSON.stringify({ event: 'iteration', loop: record.id, n, ...(regenerating ? { regenerated: true } : {}), passRateBefore: iteration.passRateBefore, passRateAfter: iteration.passRateAfter, fixesByType, stopReason: record.stopReason ?? null }));
       file = await writeLoopRecord(workspace, record);
       if (record.stopReason) break;
     }
@@ -319,6 +362,30 @@ function pendingApprovals(last: RepairRunSummary | undefined, all: RepairRecord[
   }
   return [...newest.values()].map((r) => ({ recordId: r.id, scenario: r.violation.scenario, title: r.plan!.root_cause, why: r.reason, ...(r.approvalId ? { approvalId: r.approvalId } : {}) }));
 }
+
+/**
+ * What a regeneration pass is asked about: the violations still failing after a plateau, except
+ * those whose fix waits for a person; with what each earlier attempt at it tried and why it did not hold.
+ */
+function regenerationTargets(summary: RepairRunSummary, all: RepairRecord[]): { ids: string[]; tried: Record<string, string[]> } {
+  const report = summary.reportAfter ?? summary.reportBefore;
+  const ids: string[] = [];
+  const tried: Record<string, string[]> = {};
+  for (const v of report.violations) {
+    const attempts = all.filter((r) => r.violation.scenario === v.scenario);
+    if (attempts.length > 0 && heldForPerson(attempts.at(-1)!)) continue;
+    ids.push(v.id);
+    tried[v.id] = attempts.slice(-5).map((r) => clipText(`${r.planner ?? 'no plan'}${r.plan ? `: ${r.plan.root_cause}` : ''}: ${r.reason}`, 400));
+  }
+  return { ids, tried };
+}
+
+/** What the regeneration pass did, in words, for the stop detail. */
+function regenerationOutcome(summary: RepairRunSummary): string {
+  return summary.records.map((r) => `${r.violation.scenario}: ${clipText(r.reason, 200)}`).join('; ') || 'nothing was asked';
+}
+
+const clipText = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}…` : s);
 
 /** What is left for a person when the loop stops short: each scenario still failing, with its last attempt. */
 function escalation(last: RepairRunSummary | undefined, all: RepairRecord[]): NonNullable<LoopRecord['escalation']> {

@@ -91,6 +91,10 @@ export interface RepairOnceOptions {
   onlyApproved?: boolean;
   /** The loop this pass belongs to, kept with the approvals it opens. */
   loopId?: string;
+  /** Repair only these violations (ids); the loop's regeneration leaves out those waiting for a person. */
+  onlyViolations?: string[];
+  /** What earlier iterations tried, by violation id, for the planners to read. */
+  tried?: Record<string, string[]>;
 }
 
 export interface RepairRunSummary {
@@ -152,7 +156,8 @@ export async function repairOnce(opts: RepairOnceOptions): Promise<RepairRunSumm
   const smokeStart = performance.now();
   const report = opts.initialReport ?? (await runSmoke({ workspace, configFile: opts.configFile, progress, signal: opts.signal }));
   const passTimings = { smoke: opts.initialReport ? 0 : round(performance.now() - smokeStart), reload: 0, smokeAgain: 0 };
-  const violations = opts.onlyApproved ? [] : selectViolations(report, opts.violationId);
+  const only = opts.onlyViolations ? new Set(opts.onlyViolations) : undefined;
+  const violations = opts.onlyApproved ? [] : selectViolations(report, opts.violationId).filter((v) => !only || only.has(v.id));
   const read = workspaceReader(workspace);
   const records: RepairRecord[] = [];
   const recordFiles: string[] = [];
@@ -237,7 +242,7 @@ export async function repairOnce(opts: RepairOnceOptions): Promise<RepairRunSumm
     } else {
       // Planned against the files as they are now, after any fix applied earlier in this run.
       const files = await listWorkspaceFiles(workspace);
-      const planned = await planOne({ workspace, report, config, violation, files, read, planners, executors });
+      const planned = await planOne({ workspace, report, config, violation, files, read, planners, executors, tried: opts.tried?.[violation.id] });
       fillPlanned(record, planned);
       if (planned.fix && planned.patch && planned.patchPolicy?.allowed && report.foreignApp) {
         // Planned, so a person can read it; but neither the sandbox nor the workspace can show the

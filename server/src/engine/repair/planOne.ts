@@ -33,6 +33,8 @@ export interface PlanOneInput {
   read: (file: string) => Promise<string | undefined>;
   planners: Planner[];
   executors: ExecutorMap;
+  /** What earlier iterations tried for this failure (the loop's regeneration reads it). */
+  tried?: string[];
 }
 
 const ms = (start: number) => Math.round((performance.now() - start) * 100) / 100;
@@ -55,6 +57,7 @@ export async function planOne(input: PlanOneInput): Promise<ViolationPlan> {
     read: input.read,
     redactor: redactorFor(input.config),
     sent: (p) => void prompts.push(p),
+    ...(input.tried?.length ? { tried: input.tried } : {}),
   });
   return prompts.length ? { ...planned, prompts } : planned;
 }

@@ -1,7 +1,7 @@
 import type { SmokeConfig } from '../../config/schema';
 import type { NoPlan, Planner } from '../../contracts';
 import { createOpenAiCompatibleProvider, type FetchLike } from './openai';
-import { createPlannerFromProvider } from './planner';
+import { createPlannerFromProvider, type LlmMode } from './planner';
 import type { LlmLog, LlmProvider } from './provider';
 
 /**
@@ -9,8 +9,8 @@ import type { LlmLog, LlmProvider } from './provider';
  */
 
 export { createOpenAiCompatibleProvider, type FetchLike, type OpenAiCompatibleOptions } from './openai';
-export { createPlannerFromProvider, REPAIR_RETRIES, type LlmNoPlan, type LlmPlannerOptions } from './planner';
-export { buildPlanPrompt, repairMessages, systemPrompt } from './prompt';
+export { createPlannerFromProvider, REPAIR_RETRIES, type LlmMode, type LlmNoPlan, type LlmPlannerOptions } from './planner';
+export { buildPlanPrompt, buildRegeneratePrompt, regenerateFiles, regenerateSystemPrompt, repairMessages, systemPrompt } from './prompt';
 export { parsePlanOutput, stripCodeFence, type ParsedOutput, type PlanTarget } from './parse';
 export { describePlanFormat } from './planFormat';
 export { codeExcerpts, codeSpots, type Excerpt } from './excerpts';
@@ -30,6 +30,8 @@ export interface CreateLlmPlannerOptions {
   provider?: LlmProvider;
   signal?: AbortSignal;
   log?: LlmLog;
+  /** plan (default): a planner of the chain; regenerate: rewrite the failing code (the loop, at a plateau). */
+  mode?: LlmMode;
 }
 
 /** The NoPlan to report when an LLM is asked for and none is configured. */
@@ -63,7 +65,7 @@ export function llmUnavailable(config: SmokeConfig, opts: Pick<CreateLlmPlannerO
 export function createLlmPlanner(config: SmokeConfig, opts: CreateLlmPlannerOptions = {}): Planner | undefined {
   const llm = config.llm;
   if (!llm) return undefined;
-  const plannerOptions = { maxOperations: llm.maxOperations, signal: opts.signal, log: opts.log };
+  const plannerOptions = { maxOperations: llm.maxOperations, signal: opts.signal, log: opts.log, mode: opts.mode };
   if (llm.provider === 'vscode-lm') {
     return opts.provider ? createPlannerFromProvider(opts.provider, plannerOptions) : undefined;
   }

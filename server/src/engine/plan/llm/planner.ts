@@ -1,8 +1,9 @@
 import { Redactor } from '../../redact';
 import type { NoPlan, Planner, PlannerOutcome, PlanningContext } from '../../contracts';
 import { parsePlanOutput } from './parse';
-import { buildPlanPrompt, repairMessages } from './prompt';
-import { LlmError, type LlmLog, type LlmProvider } from './provider';
+import { buildPlanPrompt, buildRegeneratePrompt, repairMessages } from './prompt';
+import { LlmError, type ChatMessage, type LlmLog, type LlmProvider } from './provider';
+import type { FixPlanInput } from '../../fixPlan';
 
 /**
  * The LLM planner: one prompt, one FixPlan as JSON. Invalid JSON or schema errors get at most
@@ -30,13 +31,27 @@ export interface LlmPlannerOptions {
   log?: LlmLog;
 }
 
-export function createPlannerFromProvider(provider: LlmProvider, opts: LlmPlannerOptions): Planner {
+/** What a planner asks a model for: a plan (the planner chain), or a regeneration of the failing code (the loop, at a plateau). */
+export type LlmMode = 'plan' | 'regenerate';
+
+const MODES: Record<LlmMode, { name: string; prompt: (ctx: PlanningContext, maxOperations: number) => Promise<ChatMessage[]>; check: (plan: FixPlanInput) => string[] }> = {
+  plan: { name: 'llm', prompt: (ctx, maxOperations) => buildPlanPrompt(ctx, { maxOperations }), check: () => [] },
+  regenerate: {
+    name: 'llm-regenerate',
+    prompt: (ctx, maxOperations) => buildRegeneratePrompt(ctx, { maxOperations }),
+    // A regeneration rewrites code: any other operation is sent back like a schema error.
+    check: (plan) => plan.operations.flatMap((op, i) => (op.type === 'modify_code' ? [] : [`operations[${i}].type: a regeneration uses modify_code only (got ${op.type})`])),
+  },
+};
+
+export function createPlannerFromProvider(provider: LlmProvider, opts: LlmPlannerOptions & { mode?: LlmMode }): Planner {
   const retries = opts.repairRetries ?? REPAIR_RETRIES;
   const log = opts.log ?? (() => {});
+  const mode = MODES[opts.mode ?? 'plan'];
   return {
-    name: 'llm',
+    name: mode.name,
     async plan(ctx: PlanningContext): Promise<PlannerOutcome> {
-      const base = await buildPlanPrompt(ctx, { maxOperations: opts.maxOperations });
+      const base = await mode.prompt(ctx, opts.maxOperations);
       const redactor = ctx.redactor ?? Redactor.patterns;
       let messages = base;
       let errors: string[] = [];
@@ -45,7 +60,7 @@ export function createPlannerFromProvider(provider: LlmProvider, opts: LlmPlanne
         try {
           // Only redacted text leaves the machine, and what leaves is recorded.
           const sent = messages.map((m) => ({ ...m, content: redactor.code(m.content) }));
-          ctx.sent?.({ planner: 'llm', provider: provider.name, sentAt: Date.now(), messages: sent });
+          ctx.sent?.({ planner: mode.name, provider: provider.name, sentAt: Date.now(), messages: sent });
           text = (await provider.chat(sent, { temperature: 0, responseFormat: 'json', signal: opts.signal })).text;
         } catch (err) {
           const e = err instanceof LlmError ? err : new LlmError('network', (err as Error)?.message ?? String(err));
@@ -55,21 +70,21 @@ export function createPlannerFromProvider(provider: LlmProvider, opts: LlmPlanne
             attempts: attempt,
             ...(e.status !== undefined ? { status: e.status } : {}),
           };
-          log(`llm planner: ${ctx.violation.id}: ${noPlan.reason}`);
+          log(`${mode.name} planner: ${ctx.violation.id}: ${noPlan.reason}`);
           return { ok: false, noPlan };
         }
         const parsed = await parsePlanOutput(text, { files: ctx.files, read: ctx.read, maxOperations: opts.maxOperations });
-        if (parsed.ok) {
-          log(`llm planner: ${ctx.violation.id}: a plan after ${attempt} request(s)`);
+        errors = parsed.ok ? mode.check(parsed.plan) : parsed.errors;
+        if (parsed.ok && errors.length === 0) {
+          log(`${mode.name} planner: ${ctx.violation.id}: a plan after ${attempt} request(s)`);
           return { ok: true, plans: [parsed.plan] };
         }
-        errors = parsed.errors;
-        log(`llm planner: ${ctx.violation.id}: answer ${attempt} rejected: ${errors.join('; ')}`);
+        log(`${mode.name} planner: ${ctx.violation.id}: answer ${attempt} rejected: ${errors.join('; ')}`);
         messages = repairMessages(base, text, errors);
       }
       const noPlan: LlmNoPlan = {
         code: 'llm_invalid_output',
-        reason: `the model's answer was not a valid FixPlan after ${retries + 1} requests: ${errors.join('; ')}`,
+        reason: `the model's answer was not a valid ${opts.mode === 'regenerate' ? 'regeneration' : 'FixPlan'} after ${retries + 1} requests: ${errors.join('; ')}`,
         attempts: retries + 1,
         errors,
       };

@@ -124,6 +124,55 @@ export async function buildPlanPrompt(ctx: PlanningContext, opts: PromptOptions)
   ];
 }
 
+/** The most lines of one file shown whole to a regeneration, and the most files. */
+export const REGENERATE_FILE_LINES = 400;
+export const REGENERATE_FILES = 3;
+
+export function regenerateSystemPrompt(maxOperations: number): string {
+  return [
+    'You are the regeneration step of Smoke Repair, a tool that repairs web apps whose smoke tests fail.',
+    'The repair loop has reached a plateau: its rules and the plans tried so far did not make this failure pass.',
+    "Regenerate the code that fails: the request's handler and the functions its stack trace passes through.",
+    'You answer with ONE FixPlan: a JSON object that says what to change and why. Another program makes the edit from it.',
+    '',
+    'Rules:',
+    '- Answer with the JSON object only: no prose, no markdown, no code fence.',
+    '- Every operation is "modify_code". For each function you rewrite, "find" is the whole function as it is now, copied exactly from the file shown (every line with its indentation and decorators, without the "  46 | " line-number prefix), and "replace" is its new version.',
+    "- Keep each function's name, parameters and route decorator, so the app's routes and callers stay as they are; change what the function does so that the request gets the answer the scenario expects.",
+    '- Do not repeat a change that was already tried (listed below).',
+    '- Touch only the files shown; paths are relative to the workspace root, with forward slashes.',
+    `- At most ${maxOperations} operations.`,
+    '',
+    describePlanFormat({ maxOperations }),
+  ].join('\n');
+}
+
+/** Workspace files a regeneration sees whole: the handler's, then those of the trace's workspace frames, innermost first. */
+export function regenerateFiles(v: Violation): string[] {
+  const frames = v.trace ? [...v.trace.frames].reverse().filter((f) => f.inWorkspace).map((f) => f.file) : [];
+  return [...new Set([...(v.location && v.locationKind !== 'scenario' ? [v.location.file] : []), ...frames])].slice(0, REGENERATE_FILES);
+}
+
+/** The first messages of a regeneration: the failure as for planning, what was tried, and the files it passes through, whole. */
+export async function buildRegeneratePrompt(ctx: PlanningContext, opts: PromptOptions): Promise<ChatMessage[]> {
+  const [, user] = await buildPlanPrompt(ctx, opts);
+  const whole: string[] = ['## Files to regenerate from, whole (the "NN | " prefix is not part of the file)'];
+  for (const file of regenerateFiles(ctx.violation)) {
+    const text = await ctx.read(file);
+    if (text === undefined) continue;
+    const lines = text.split('\n');
+    const shown = lines.slice(0, REGENERATE_FILE_LINES);
+    const width = String(shown.length).length;
+    whole.push('', `### ${file}${lines.length > shown.length ? ` (the first ${shown.length} of ${lines.length} lines)` : ''}`, ...shown.map((l, i) => `${String(i + 1).padStart(width)} | ${l}`));
+  }
+  if (whole.length === 1) whole.push('(no workspace file could be located for this failure: regenerate from the code around the failure above)');
+  const tried = ctx.tried?.length ? ['## Tried already, without success', ...ctx.tried.map((t) => `- ${t}`)] : ['## Tried already, without success', '(nothing recorded)'];
+  return [
+    { role: 'system', content: regenerateSystemPrompt(opts.maxOperations) },
+    { role: 'user', content: [user!.content.replace(/\n\nAnswer with ONE FixPlan as a JSON object and nothing else\.$/, ''), tried.join('\n'), whole.join('\n'), 'Answer with ONE FixPlan of modify_code operations as a JSON object and nothing else.'].join('\n\n') },
+  ];
+}
+
 /** The conversation for a repair attempt: the first messages, the previous answer, and what was wrong with it. */
 export function repairMessages(base: ChatMessage[], previousOutput: string, errors: string[]): ChatMessage[] {
   return [
