@@ -10,48 +10,14 @@
  */
 import { parseArgs } from 'node:util';
 import { formatLoop } from '../../server/src/cliTable';
-import { repairLoop, type LoopRecord } from '../../server/src/engine/loop';
-import { runSmoke } from '../../server/src/engine/run';
-import { copyFieldApp } from '../../test/setup/field';
-import { freePort } from '../../test/setup/net';
-import { applyEdits, type Fault, type FaultKind } from '../corpus/faults';
-import { machine, plannedFaults } from '../corpus/runner';
-
-const KINDS: FaultKind[] = ['remove-import', 'unused-missing-import', 'status-code', 'route-path'];
-
-/** One rule-fixable process fault of each kind, no two in the same file. */
-function pick(app: string): Fault[] {
-  const all = plannedFaults({ apps: [app] }).filter((f) => f.runtime === 'process' && f.ruleFixable);
-  const out: Fault[] = [];
-  const files = new Set<string>();
-  for (const kind of KINDS) {
-    const f = all.find((x) => x.kind === kind && x.edits.every((e) => !files.has(e.file)));
-    if (!f) continue;
-    out.push(f);
-    for (const e of f.edits) files.add(e.file);
-  }
-  return out;
-}
-
-async function runApp(app: string): Promise<{ app: string; faults: string[]; before: string; record: LoopRecord; wallMs: number }> {
-  const faults = pick(app);
-  const ws = copyFieldApp(app, { port: await freePort() });
-  try {
-    applyEdits(ws.dir, faults.flatMap((f) => f.edits));
-    const start = await runSmoke({ workspace: ws.dir });
-    const t = Date.now();
-    const { record } = await repairLoop({ workspace: ws.dir, apply: 'safe', maxIterations: 5 });
-    return { app, faults: faults.map((f) => `${f.kind} ${f.file}:${f.line}: ${f.summary}`), before: `${start.passed}/${start.total}`, record, wallMs: Date.now() - t };
-  } finally {
-    ws.remove();
-  }
-}
+import { machine } from '../corpus/runner';
+import { runFieldLoop } from './fieldLoop';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { app: { type: 'string', multiple: true }, json: { type: 'boolean' } } });
   const apps = values.app?.length ? values.app : ['fastapi-tasks', 'express-mvc-users'];
   const results = [];
-  for (const app of apps) results.push(await runApp(app));
+  for (const app of apps) results.push(await runFieldLoop(app));
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ machine: machine(), results }, null, 2)}\n`);
     return;

@@ -187,6 +187,11 @@ export interface ValidationResult {
   /** Scenario ids that failed before and pass in the sandbox; and any that passed before and fail now. */
   fixed: string[];
   regressed: string[];
+  /**
+   * Passed as progress: the violation's scenario still fails, but no longer for its own reason, and
+   * nothing regressed (a route that answers now, a server error gone, a start that fails further on).
+   */
+  progress?: string;
 }
 
 // ---------------------------------------------------------------- apply, checkpoints, records

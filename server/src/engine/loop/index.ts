@@ -50,6 +50,8 @@ const iterationSchema = z.object({
   rolledBack: z.object({ regressed: z.array(z.string()), records: z.array(z.string()), reload: z.string().optional() }).optional(),
   /** Milliseconds spent per step (summed over the iteration's records; smoke and reload from the pass). */
   timings: z.record(z.string(), z.number()),
+  /** Fixes applied as progress (their scenario still fails, no longer for its own reason) in an iteration that gained no scenario. */
+  progress: z.array(z.string()).optional(),
   /** The pass asked the model to regenerate the failing code (after a plateau), for these violations. */
   regenerated: z.array(z.string()).optional(),
   /** Retry rounds before the pass planned: who was run again, after how long, and who passed then. */
@@ -279,8 +281,11 @@ export async function repairLoop(opts: LoopOptions): Promise<{ record: LoopRecor
           iteration.passRateAfter = summary.passRateBefore;
           iteration.passedAfter = summary.passedBefore;
           stop('regression', `iteration ${n} made ${names.join(', ')} fail; its ${applied.length} applied fix${applied.length === 1 ? ' was' : 'es were'} rolled back`);
-        } else if (summary.passRateAfter <= summary.passRateBefore) {
+        } else if (summary.passRateAfter <= summary.passRateBefore && !applied.some((r) => r.validation?.progress)) {
           stop('plateau', `iteration ${n} gained nothing (${summary.passedBefore}/${summary.total} → ${summary.passedAfter}/${summary.total})`);
+        } else if (summary.passRateAfter <= summary.passRateBefore) {
+          // No scenario passes yet, but a failure lost its own cause (a fault behind another): go on.
+          iteration.progress = applied.filter((r) => r.validation?.progress).map((r) => r.id);
         } else if (summary.passRateAfter >= target) {
           stop('target', `the pass rate ${pct(summary.passRateAfter)} reached the target ${pct(target)}`);
         }

@@ -92,6 +92,7 @@ export const repairRecordSchema = z.strictObject({
       ),
       fixed: z.array(z.string()),
       regressed: z.array(z.string()),
+      progress: z.string().optional(),
     })
     .optional(),
   applied: z.boolean(),

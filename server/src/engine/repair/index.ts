@@ -290,7 +290,7 @@ export async function repairOnce(opts: RepairOnceOptions): Promise<RepairRunSumm
             const checkpoint = await applyFix({ workspace, fix: planned.fix, patch: planned.patch });
             record.applied = true;
             record.checkpointId = checkpoint.id;
-            record.reason = `applied: safe (danger score ${planned.patchPolicy.dangerScore}) and validated`;
+            record.reason = `applied: safe (danger score ${planned.patchPolicy.dangerScore}) and validated${validation.progress ? ` as progress: ${validation.progress}` : ''}`;
             // The sandbox installed what the fix adds for itself: the app needs it too.
             if (validation.afterApply?.length && config.app.process) {
               record.reason += `; the app's environment lacks what it adds: run ${validation.afterApply.map((c) => `\`${c}\``).join(' and ')} in the workspace`;

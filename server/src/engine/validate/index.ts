@@ -51,6 +51,7 @@ async function validateSteps(input: ValidatePatchInput): Promise<ValidationResul
   let fixed: string[] = [];
   let regressed: string[] = [];
   let afterApply: string[] | undefined;
+  let progressMade: string | undefined;
 
   progress.report('Validating: does the patch apply?', 0);
   const apply = await timedStep('apply', async () => {
@@ -106,6 +107,7 @@ async function validateSteps(input: ValidatePatchInput): Promise<ValidationResul
           fixed = r.fixed;
           regressed = r.regressed;
           afterApply = r.afterApply;
+          progressMade = r.progress;
           return { status: r.status, output: r.output, summary: r.summary };
         });
         steps.push(scenarios);
@@ -116,7 +118,7 @@ async function validateSteps(input: ValidatePatchInput): Promise<ValidationResul
   }
   input.signal?.throwIfAborted();
   progress.report('Validated', 1);
-  return { status: overallStatus(steps), steps, fixed, regressed, ...(afterApply?.length ? { afterApply } : {}) };
+  return { status: overallStatus(steps), steps, fixed, regressed, ...(afterApply?.length ? { afterApply } : {}), ...(progressMade ? { progress: progressMade } : {}) };
 }
 
 /**

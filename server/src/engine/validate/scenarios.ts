@@ -37,6 +37,43 @@ export interface ScenarioStepResult {
   afterApply?: string[];
   fixed: string[];
   regressed: string[];
+  /** The scenario still fails, but no longer for the violation's reason and nothing regressed: why that is progress. */
+  progress?: string;
+}
+
+/** What the app said went wrong, as it would say it again: the trace's exception message (its first line). */
+function ownError(violation: Violation): string | undefined {
+  const message = violation.trace?.message?.split('\n')[0]?.trim();
+  return message && message.length >= 6 ? message : undefined;
+}
+
+/**
+ * Whether a fix that leaves its scenario failing still took away the violation's own failure (and
+ * so is progress a loop can build on): a route that answered 404 or 405 now answers; a server error
+ * is now an answer that is not one (and its message is gone from the app's output); an app that
+ * could not start now fails to start for another reason. Nothing may have regressed. A fix that
+ * turns one server error into another on the same request is not counted: it may be the same
+ * failure in other words (an import of the wrong thing).
+ */
+export function progressOf(violation: Violation, now: { status: number; failure?: string }, output: string): string | undefined {
+  const own = ownError(violation);
+  const before = violation.actualStatus;
+  if (now.status === 0) return undefined;
+  if ((before === 404 || before === 405) && now.status !== 404 && now.status !== 405) {
+    return `the route answers now (${before} → ${now.status}); the scenario fails for another reason: ${now.failure ?? `status ${now.status}`}`;
+  }
+  if (before >= 500 && now.status < 500 && (!own || !output.includes(own))) {
+    return `its own error is gone (${before} → ${now.status}${own ? `, no more "${own}"` : ''}); the scenario fails for another reason: ${now.failure ?? `status ${now.status}`}`;
+  }
+  return undefined;
+}
+
+/** For an app that could not start: the patched app fails to start too, but no longer with the violation's error. */
+export function startProgressOf(violation: Violation, startError: string): string | undefined {
+  const own = ownError(violation);
+  if (!isStartupFailure(violation) || !own || startError.includes(own)) return undefined;
+  const now = startError.split('\n').map((l) => l.trim()).filter(Boolean).at(-1) ?? startError;
+  return `the app still does not start, but no longer because of "${own}": now ${now.slice(0, 300)}`;
 }
 
 export async function runScenarioStep(input: ScenarioStepInput): Promise<ScenarioStepResult> {
@@ -85,6 +122,8 @@ export async function runScenarioStep(input: ScenarioStepInput): Promise<Scenari
       input.signal?.throwIfAborted();
       if (err instanceof AppStartError) {
         const summary = `${err.blame === 'patch' ? 'the patched app did not start' : 'the app could not be started from the sandbox'}: ${err.message.split('\n')[0]}`;
+        const progress = err.blame === 'patch' ? startProgressOf(violation, `${err.message}\n${await app.outputTail().catch(() => '')}`) : undefined;
+        if (progress) return { status: 'passed', output: `${app.describe()}: ${err.message}\nprogress: ${progress}`, summary: progress, progress, ...none };
         return { status: err.blame === 'patch' ? 'failed' : 'skipped', output: `${app.describe()}: ${err.message}`, summary, ...none };
       }
       throw err;
@@ -135,20 +174,26 @@ export async function runScenarioStep(input: ScenarioStepInput): Promise<Scenari
       lines.push(`${mark} ${r.scenarioId} ${r.method} ${r.resolvedPath} → ${r.status || r.errorCode || 'no answer'}${change}${r.ok ? '' : `: ${r.failures.join('; ')}`}`);
     }
     const target = results.find((r) => r.scenarioId === violation.scenarioId);
-    const ok = Boolean(target?.ok) && regressed.length === 0;
+    let ok = Boolean(target?.ok) && regressed.length === 0;
     if (!target?.ok) lines.push(`the violation's scenario ${violation.scenarioId} still fails`);
     if (regressed.length) lines.push(`regressed: ${regressed.join(', ')}`);
+    let progress: string | undefined;
     if (!ok) {
       const tail = await app.outputTail();
+      if (target && !target.ok && regressed.length === 0) progress = progressOf(violation, { status: target.status, failure: target.failures[0] }, tail);
+      if (progress) {
+        ok = true;
+        lines.push(`progress: ${progress}`);
+      }
       if (tail) lines.push('--- the patched app\'s last output ---', tail);
     }
-    const summary = ok
+    const summary = progress ?? (ok
       ? undefined
       : [!target?.ok ? `the violation's scenario ${violation.scenarioId} still fails${target ? ` (${target.status || target.errorCode || 'no answer'}: ${target.failures[0] ?? ''})` : ''}` : '', regressed.length ? `regressed: ${regressed.join(', ')}` : '']
           .filter(Boolean)
-          .join('; ');
+          .join('; '));
     const afterApply = app.afterApply?.() ?? [];
-    return { status: ok ? 'passed' : 'failed', output: lines.join('\n'), ...(summary ? { summary } : {}), ...(afterApply.length ? { afterApply } : {}), fixed: fixed.sort(), regressed: regressed.sort() };
+    return { status: ok ? 'passed' : 'failed', output: lines.join('\n'), ...(summary ? { summary } : {}), ...(afterApply.length ? { afterApply } : {}), ...(progress ? { progress } : {}), fixed: fixed.sort(), regressed: regressed.sort() };
   } finally {
     await app.dispose();
   }
