@@ -13,6 +13,7 @@ import { listRecords } from '../../server/src/engine/records';
 import { repairOnce } from '../../server/src/engine/repair';
 import type { Planner, ValidationResult, ValidationStep } from '../../server/src/engine/contracts';
 import type { Validator } from '../../server/src/engine/contracts';
+import { listApprovals } from '../../server/src/engine/approvals';
 import { freePort } from '../setup/net';
 
 const NAMES = ['passes', 'notrun', 'fails', 'review', 'regresses'] as const;
@@ -98,9 +99,13 @@ test('only a safe fix whose scenario passed against the patched app is written; 
   const reason = Object.fromEntries(summary.records.map((r) => [r.violation.scenario, r.reason]));
   assert.deepEqual(notes(dir), { passes: 'state: fixed-passes', notrun: 'state: broken-notrun', fails: 'state: broken-fails', review: 'state: broken-review', regresses: 'state: broken-regresses' });
   assert.match(reason.passes, /^applied: safe \(danger score \d+\) and validated$/);
-  assert.match(reason.notrun, /^checked \(not run\): scenarios skipped: the app could not be started from the sandbox: port in use; not applied without a person's yes$/);
+  assert.match(reason.notrun, /^checked \(not run\): scenarios skipped: the app could not be started from the sandbox: port in use; not applied without a person's yes; a person is asked \(apr-[\w-]+\)$/);
   assert.match(reason.fails, /^validation failed: scenarios failed: the violation's scenario \S+ still fails \(500\)$/);
-  assert.match(reason.review, /^needs review \(danger score \d+\): not applied without a person's yes$/);
+  assert.match(reason.review, /^needs review \(danger score \d+\): not applied without a person's yes; a person is asked \(apr-[\w-]+\)$/);
+  // The two held for a person wait as approvals, with why; the others ask nobody.
+  const { approvals } = await listApprovals(dir);
+  assert.deepEqual(approvals.map((a) => [a.violation.scenario, a.why, a.status]).sort(), [['notrun', 'checked', 'pending'], ['review', 'needs-review', 'pending']]);
+  assert.deepEqual(summary.approvals.opened.map((a) => a.id).sort(), approvals.map((a) => a.id).sort());
   assert.match(reason.regresses, /^validation failed: scenarios failed: regressed: root$/);
   assert.equal(summary.counts.applied, 1);
   assert.equal(summary.counts.validated, 2, 'passed validations: passes and review, none of the others');
