@@ -34,6 +34,9 @@ describe('a regression after an apply is rolled back and the app reloaded', { ti
     assert.equal(start.scenarios.find((s) => s.name === 'list todos')?.ok, true);
 
     // Fixes the comment's status, and breaks the listing of todos.
+    const block = original.slice(original.indexOf("router.get('/', (req, res) => {"), original.indexOf("router.get('/:todoId/comments'"));
+    const broken = block.replace("router.get('/', (req, res) => {\n  res.json(", "router.get('/', (req, res) => {\n  res.status(500).json(").replace('  todo.comments.push(comment);\n  res.json(comment);\n', '  todo.comments.push(comment);\n  res.status(201).json(comment);\n');
+    assert.ok(broken !== block && broken.split('status(').length === block.split('status(').length + 2, 'both edits made');
     const breaker: Planner = {
       name: 'breaker',
       plan: async (ctx) =>
@@ -46,10 +49,8 @@ describe('a regression after an apply is rolled back and the app reloaded', { ti
                   category: 'STATUS_CODE',
                   confidence: 0.9,
                   files: [file],
-                  operations: [
-                    { type: 'modify_code', file, rationale: 'created: 201', evidence: [], details: { find: '  todo.comments.push(comment);\n  res.json(comment);\n', replace: '  todo.comments.push(comment);\n  res.status(201).json(comment);\n' } },
-                    { type: 'modify_code', file, rationale: 'and a regression', evidence: [], details: { find: "router.get('/', (req, res) => {\n  res.json(", replace: "router.get('/', (req, res) => {\n  res.status(500).json(" } },
-                  ],
+                  // One edit of the block between the two routes: the comment's status, and the listing broken.
+                  operations: [{ type: 'modify_code', file, rationale: 'created: 201', evidence: [], details: { find: block, replace: broken } }],
                   evidence: [],
                 },
               ],
@@ -65,7 +66,8 @@ describe('a regression after an apply is rolled back and the app reloaded', { ti
     });
 
     const { record } = await repairLoop({ workspace: copy.dir, apply: 'safe', planners: [breaker], validator: blind, regenerator: false });
-    assert.equal(record.stopReason, 'regression', record.stopDetail);
+    const why = async () => JSON.stringify((await listRecords(copy.dir)).records.map((r) => [r.violation.scenario, r.reason]));
+    assert.equal(record.stopReason, 'regression', `${record.stopDetail}: ${await why()}`);
     const it = record.iterations[0]!;
     assert.deepEqual(it.rolledBack?.regressed, ['list todos']);
     assert.equal(it.rolledBack?.records.length, 1);

@@ -62,7 +62,7 @@ describe('language server over stdio', { timeout: 180_000 }, () => {
     writeFileSync(path.join(ws, 'smoke-repair.yaml'), configText(port));
     lsp = newEditor();
     const init = await lsp.initialize(ws);
-    assert.deepEqual(init.capabilities.executeCommandProvider?.commands, [RunSmokeCommand.id, 'smokeRepair.applyFix', 'smokeRepair.fixApplied', 'smokeRepair.repairFailures', 'smokeRepair.rollbackLastFix', 'smokeRepair.startRepairLoop']);
+    assert.deepEqual(init.capabilities.executeCommandProvider?.commands, [RunSmokeCommand.id, 'smokeRepair.applyFix', 'smokeRepair.fixApplied', 'smokeRepair.repairFailures', 'smokeRepair.rollbackLastFix', 'smokeRepair.startRepairLoop', 'smokeRepair.decideApproval']);
   });
 
   after(async () => {
