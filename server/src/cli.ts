@@ -11,8 +11,9 @@ import {
   type SmokeReport,
 } from './engine';
 import { COMMANDS, commandHelp, findCommand, helpTopic, isParseArgsError, parseCommand, parseCommandWithArgument, unknownCommand, USAGE, usageHint, UsageError, wantsHelp, type CommandSpec } from './cliArgs';
-import { formatApprovals, formatHistory, formatLoop, formatPlans, formatRepairSummary, formatSmokeTable } from './cliTable';
+import { formatApprovals, formatPatterns, formatHistory, formatLoop, formatPlans, formatRepairSummary, formatSmokeTable } from './cliTable';
 import { ApprovalError, approverName, decideApproval, listApprovals } from './engine/approvals';
+import { EmbeddedPatternStore } from './engine/learn';
 import { listLoopRecords, repairLoop } from './engine/loop';
 import { listRecords } from './engine/records';
 import { ApplyError } from './engine/apply';
@@ -250,6 +251,16 @@ async function decideCommand(decision: 'approved' | 'rejected', args: string[]):
   return settled.status === 'applied' && summary.passedAfter === summary.total ? EXIT.ok : EXIT.failures;
 }
 
+async function patternsCommand(args: string[]): Promise<number> {
+  const values = parseCommand(COMMANDS.patterns, args);
+  const workspace = path.resolve(values.workspace ?? process.cwd());
+  const store = await EmbeddedPatternStore.forWorkspace(workspace);
+  const { patterns, antiPatterns, problems } = await store.list();
+  if (values.json) process.stdout.write(JSON.stringify({ version: 1, store: store.file, patterns, antiPatterns, problems }, null, 2) + '\n');
+  else process.stdout.write(formatPatterns(patterns, antiPatterns, problems));
+  return EXIT.ok;
+}
+
 async function historyCommand(args: string[]): Promise<number> {
   const values = parseCommand(COMMANDS.history, args);
   const workspace = path.resolve(values.workspace ?? process.cwd());
@@ -400,6 +411,8 @@ export async function main(argv: string[]): Promise<number> {
         return await historyCommand(rest);
       case 'approvals':
         return await approvalsCommand(rest);
+      case 'patterns':
+        return await patternsCommand(rest);
       case 'approve':
         return await decideCommand('approved', rest);
       case 'reject':

@@ -203,6 +203,20 @@ export const COMMANDS = {
       [2, 'bad usage, no such approval, or it was decided already'],
     ],
   },
+  patterns: {
+    name: 'patterns',
+    summary: 'List the fix patterns and anti-patterns learned in this workspace.',
+    usage: 'patterns [--workspace DIR] [--json]',
+    description: [
+      'Each fix pattern: the kind of failure it fixes (exception class and message shape), its edit type, attempts, successes, the lower bound of its success rate (Wilson, 95%), whether it is promoted, where it came from and where it was tried; then the anti-patterns with their occurrences. Learned from every repair (.smoke-repair/patterns/).',
+    ],
+    options: { workspace, json: { type: 'boolean', help: 'print the patterns as JSON' } },
+    examples: ['smoke-repair patterns', 'smoke-repair patterns --json'],
+    exitCodes: [
+      [0, 'patterns shown (also when none)'],
+      [2, 'bad usage'],
+    ],
+  },
   report: {
     name: 'report',
     summary: 'Run smoke and write its failures, with the last repair loop, as JSON, SARIF, JUnit XML or Markdown for CI.',

@@ -3,6 +3,7 @@ import { describeTraceOrigin } from './engine/violations';
 import { passesOutsideLoops, type LoopRecord } from './engine/loop';
 import type { PassedOver, PolicyDecision, RepairRecord, RepairRunSummary, ViolationPlan } from './engine/repair';
 import type { Approval } from './engine/approvals';
+import type { AntiPattern, FixPattern } from './engine/learn';
 
 function pad(text: string, width: number): string {
   return text.length >= width ? text : text + ' '.repeat(width - text.length);
@@ -137,6 +138,25 @@ const APPROVAL_WHY: Record<Approval['why'], string> = {
   policy: 'a POLICY failure',
   'hold-all': 'every fix waits (--approve none)',
 };
+
+/** Learned fix patterns (best first) and anti-patterns, as `smoke-repair patterns` prints them. */
+export function formatPatterns(patterns: readonly FixPattern[], antiPatterns: readonly AntiPattern[], problems: readonly string[]): string {
+  const out: string[] = [];
+  if (patterns.length === 0) out.push('No fix patterns learned yet: every repair that is applied, fails validation, is rolled back or rejected teaches one.');
+  for (const p of patterns) {
+    const kind = [p.signature.exceptionClass ?? `${p.signature.failureType} ${p.signature.status}`, p.signature.messageShape].filter(Boolean).join(': ');
+    out.push(`${p.promoted ? '★' : '●'} ${p.fixType} for ${kind}`);
+    out.push(`  ${p.successes} of ${p.attempts} succeeded (lower bound ${p.lowerBound.toFixed(2)})${p.promoted ? ', promoted' : ''}${p.reverted ? `, ${p.reverted} reverted` : ''}${p.rejected ? `, ${p.rejected} rejected` : ''}; from ${p.sources.join(', ')} (${p.planner})`);
+    out.push(`  tried at ${p.endpoints.slice(0, 3).join(', ')}${p.endpoints.length > 3 ? ` and ${p.endpoints.length - 3} more` : ''}`);
+    out.push(`  key ${p.key}`);
+  }
+  if (antiPatterns.length) {
+    out.push('', `Anti-patterns (${antiPatterns.length}):`);
+    for (const a of antiPatterns) out.push(`  ● ${a.wrong}${a.correct ? ` → ${a.correct}` : ''} (${a.language}${a.exceptionClass ? `, ${a.exceptionClass}` : ''}; seen ${a.occurrences}×, ${a.severity})`);
+  }
+  for (const p of problems) out.push(`unreadable: ${p}`);
+  return out.join('\n') + '\n';
+}
 
 /** A loop record as a table: one row per iteration, then why it stopped and what is left. */
 export function formatLoop(loop: LoopRecord, file?: string): string {

@@ -17,7 +17,7 @@ export const LAYERS: { name: string; units: string[]; ordered?: boolean }[] = [
   { name: 'pass', units: ['repair', 'approvals'] },
   // The steps in pipeline order, last first: a step may use an earlier step's public face.
   { name: 'steps', units: ['apply', 'validate', 'patch', 'policy', 'plan', 'run', 'startup', 'smoke', 'classify', 'violations'], ordered: true },
-  { name: 'knowledge', units: ['routes', 'imports', 'deps', 'logs', 'traces', 'runtime'] },
+  { name: 'knowledge', units: ['routes', 'imports', 'deps', 'logs', 'traces', 'runtime', 'learn'] },
   { name: 'vocabulary', units: ['records', 'contracts', 'fixPlan', 'config', 'redact', 'files', 'model'] },
 ];
 

@@ -6,6 +6,7 @@ import { fixPlanSchema } from '../fixPlan';
 import { generatePatch, type ExecutorMap, type ReadFile } from '../patch';
 import { readJsonFolder, repairRecordSchema, writeJsonFile, type RecordProblem } from '../records';
 import type { Patch, PlannedFix, RepairRecord } from '../contracts';
+import { learnRejected } from '../learn';
 
 /**
  * Approvals: a fix the policy holds for a person (needs review, checked without running its
@@ -150,7 +151,10 @@ export async function decideApproval(workspace: string, id: string, decision: 'a
     const was = a.decision ? ` by ${a.decision.by} at ${new Date(a.decision.at).toISOString()}` : a.supersededBy ? ` by ${a.supersededBy}` : '';
     throw new ApprovalError(`${a.id} is ${a.status}${was}: only a pending approval can be ${decision}`);
   }
-  return save(workspace, { ...a, status: decision, decision: { decision, by, at: Date.now(), ...(note?.trim() ? { note: note.trim() } : {}) } });
+  const decided = await save(workspace, { ...a, status: decision, decision: { decision, by, at: Date.now(), ...(note?.trim() ? { note: note.trim() } : {}) } });
+  // A fix a person said no to counts against its pattern.
+  if (decision === 'rejected') await learnRejected(workspace, { violation: a.violation, plan: a.plan, planner: a.planner, applied: false, diff: a.diff });
+  return decided;
 }
 
 /** An approved fix made ready to apply: its plan as a PlannedFix and the patch made again, identical to the approved diff. */

@@ -8,6 +8,7 @@ import type { LoopConfig } from '../config/schema';
 import { ConfigError } from '../model';
 import { approvalCounts, listApprovals, type Approval } from '../approvals';
 import { createLlmPlanner, type CreateLlmPlannerOptions } from '../plan/llm';
+import { learnReverted } from '../learn';
 import type { Planner } from '../contracts';
 import type { SmokeConfig } from '../config/schema';
 import { defaultPlanners } from '../repair/defaults';
@@ -277,6 +278,8 @@ export async function repairLoop(opts: LoopOptions): Promise<{ record: LoopRecor
           const ids = [...applied].reverse().map((r) => r.checkpointId).filter((id): id is string => id !== undefined);
           const { reload } = await steps.rollback({ workspace, configFile: opts.configFile, checkpointIds: ids, progress, signal: opts.signal });
           iteration.rolledBack = { regressed: names, records: applied.map((r) => r.id), ...(reload ? { reload } : {}) };
+          // The patterns of those fixes learn they were reverted.
+          await learnReverted(workspace, applied);
           iteration.applied = [];
           iteration.passRateAfter = summary.passRateBefore;
           iteration.passedAfter = summary.passedBefore;

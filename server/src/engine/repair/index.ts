@@ -18,6 +18,8 @@ import type { FilePatch, Planner, RepairRecord, ValidationResult } from '../cont
 import type { Validator } from '../contracts';
 import { workspaceReader } from './workspaceFiles';
 import { approvedFixes, openApproval, settleApproval, type Approval, type ApprovalReason } from '../approvals';
+import { learnFromRecords } from '../learn/learner';
+import { EmbeddedPatternStore } from '../learn/store';
 
 export * from '../contracts';
 export type { ViolationPlan } from './planOne';
@@ -350,6 +352,13 @@ export async function repairOnce(opts: RepairOnceOptions): Promise<RepairRunSumm
   for (const [i, record] of records.entries()) {
     record.passRateAfter = passRateAfter;
     recordFiles[i] = await writeRecord(workspace, record);
+  }
+  // What the attempts taught: fixes kept and fixes that failed validation, as patterns.
+  // Learning never stops a repair: a store that cannot be written is said, and the pass goes on.
+  if (opts.apply !== 'none') {
+    await EmbeddedPatternStore.forWorkspace(workspace)
+      .then((store) => learnFromRecords(store, records))
+      .catch((err: Error) => progress.report(`Not learned from this pass: ${err.message}`));
   }
   return {
     runId,

@@ -1,0 +1,111 @@
+import * as path from 'node:path';
+import type { FixPlan } from '../fixPlan';
+import type { RepairRecord } from '../contracts';
+import { Redactor } from '../redact';
+import type { AttemptInput, Outcome } from './patterns';
+import { endpointPattern, messageShape, messageValues, type FailureSignature } from './signature';
+import type { PatternStore } from './store';
+
+/**
+ * The FixPatternLearner: every repair attempt that ended (applied and kept, failed validation,
+ * rolled back for a regression, rejected by a person) becomes a pattern event, with the edit
+ * abstracted: the values of this site (the names and numbers the failure's message quotes, the
+ * file the edit went to) become placeholders, so the pattern matches the same kind of failure in
+ * another file or app. A pattern never holds a request value: plans are made of code and names,
+ * and what is kept is redacted once more.
+ */
+
+/** The parts of a repair record the learner reads. */
+export type LearnableRecord = Pick<RepairRecord, 'violation' | 'plan' | 'planner' | 'applied' | 'validation' | 'diff'>;
+
+const MANIFESTS = /(^|\/)(package\.json|requirements[^/]*\.txt|pyproject\.toml|package-lock\.json|poetry\.lock|Pipfile)$/;
+
+/** A file as a role: a manifest keeps its name; any other file is the one the failure points at (`{file}`), or another. */
+function fileRole(file: string, plan: FixPlan): string {
+  if (MANIFESTS.test(file)) return path.posix.basename(file);
+  const files = plan.files ?? [];
+  return files.length <= 1 || file === plan.operations[0]?.file ? '{file}' : `{file:${files.indexOf(file)}}`;
+}
+
+/** Replace the message's site values inside a detail value with `{i}`; other strings stay. */
+function abstractValue(value: unknown, values: string[]): unknown {
+  if (typeof value === 'string') {
+    const i = values.indexOf(value);
+    if (i >= 0) return `{${i}}`;
+    let out = value;
+    values.forEach((v, j) => {
+      if (v.length >= 3 && /^[\w.-]+$/.test(v)) out = out.replace(new RegExp(`\\b${v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'g'), `{${j}}`);
+    });
+    return out;
+  }
+  if (Array.isArray(value)) return value.map((v) => abstractValue(v, values));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, abstractValue(v, values)]));
+  return value;
+}
+
+/** The plan's operations with this site abstracted: what a pattern stores and a later plan is made from. */
+export function abstractEdit(plan: FixPlan, message: string): { operations: Array<{ type: string; file: string; details: unknown }> } {
+  const values = messageValues(message);
+  return {
+    operations: plan.operations.map((op) => ({
+      type: op.type,
+      file: fileRole(op.file, plan),
+      details: Redactor.patterns.value(abstractValue(op.details, values)),
+    })),
+  };
+}
+
+/** The failure's signature as a repair record keeps it. */
+export function signatureOf(v: RepairRecord['violation'], message = v.message): FailureSignature {
+  return {
+    ...(v.exceptionClass ? { exceptionClass: v.exceptionClass } : {}),
+    ...(messageShape(exceptionMessage(message)) ? { messageShape: messageShape(exceptionMessage(message))! } : {}),
+    endpoint: endpointPattern(v.method, v.path),
+    status: v.actualStatus,
+    failureType: v.failureType,
+    strategy: v.strategy,
+  };
+}
+
+/** The exception's own words in a violation message (`… → 500 (expected 200): NameError: name 'x' …` → `name 'x' …`). */
+function exceptionMessage(message: string): string {
+  const after = message.match(/\)\s*:\s*(?:[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt)\s*:\s*)?(.*)$/s);
+  return (after?.[1] ?? message).trim();
+}
+
+/** How an attempt ended, or undefined for one that says nothing about the fix (no plan, waiting for a person, dry run). */
+export function outcomeOf(r: LearnableRecord): Outcome | undefined {
+  if (!r.plan) return undefined;
+  if (r.applied) return 'success';
+  if (r.validation && r.validation.status === 'failed') return 'failure';
+  return undefined;
+}
+
+/** The attempt event of a record with the given outcome (its own by default). */
+export function attemptOf(r: LearnableRecord, outcome = outcomeOf(r), source: AttemptInput['source'] = 'tool'): AttemptInput | undefined {
+  if (!r.plan || !outcome) return undefined;
+  const message = exceptionMessage(r.violation.message);
+  return {
+    signature: signatureOf(r.violation),
+    edit: abstractEdit(r.plan, message),
+    fixType: [...new Set(r.plan.operations.map((o) => o.type))].join('+'),
+    planner: r.planner ?? 'unknown',
+    source,
+    outcome,
+    roles: [...new Set((r.plan.files ?? []).map((f) => fileRole(f, r.plan!)))],
+    ...(r.diff && outcome === 'success' ? { example: Redactor.patterns.text(r.diff).slice(0, 20_000) } : {}),
+  };
+}
+
+/** Record what a pass's attempts taught; returns how many events were written. */
+export async function learnFromRecords(store: PatternStore, records: readonly LearnableRecord[]): Promise<number> {
+  let n = 0;
+  for (const r of records) {
+    // A fix a learned pattern planned is counted for that pattern like any other.
+    const a = attemptOf(r);
+    if (!a) continue;
+    await store.record(a);
+    n++;
+  }
+  return n;
+}
