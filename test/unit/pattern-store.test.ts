@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -35,8 +35,10 @@ function writer(target: string, count: number, tag: string) {
 describe('the embedded pattern store', () => {
   patternStoreContract('embedded', () => EmbeddedPatternStore.open(file()));
 
-  test('a store is read back by a new process as it was left', async () => {
+  test('a store is read back by a new process as it was left; opening one makes nothing on disk', async () => {
     const f = file();
+    await (await EmbeddedPatternStore.open(f)).list();
+    assert.equal(existsSync(path.dirname(f)), false, 'reading leaves the workspace as it is');
     const a = await EmbeddedPatternStore.open(f);
     for (let i = 0; i < 3; i++) await a.record(attempt());
     const p = (await a.record(attempt({ outcome: 'failure' })));
@@ -89,7 +91,7 @@ describe('the embedded pattern store', () => {
 
   test('records of older versions and other writers: fields missing take their fallbacks; what is not a record is reported', async () => {
     const f = file();
-    await EmbeddedPatternStore.open(f); // makes the folder
+    mkdirSync(path.dirname(f), { recursive: true });
     writeFileSync(
       f,
       [
@@ -113,7 +115,7 @@ describe('the embedded pattern store', () => {
 
   test('100,000 attempts: read on open, looked up by class and endpoint or by shape', async () => {
     const f = file();
-    await EmbeddedPatternStore.open(f);
+    mkdirSync(path.dirname(f), { recursive: true });
     const lines: string[] = [];
     for (let i = 0; i < 100_000; i++) {
       const e = attempt({ endpoint: `GET /r${i % 1000}/{}`, cls: `E${i % 50}`, edit: { op: i % 200 }, outcome: i % 7 === 0 ? 'failure' : 'success', at: i });

@@ -85,7 +85,8 @@ export interface PlannedFix {
 export interface PassedOver {
   planner: string;
   fixId: string;
-  stage: 'plan-policy' | 'patch' | 'patch-policy';
+  /** validation: a learned fix that did not hold here; the next candidate of the chain was planned and validated instead. */
+  stage: 'plan-policy' | 'patch' | 'patch-policy' | 'validation';
   reason: string;
 }
 

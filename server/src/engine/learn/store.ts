@@ -45,8 +45,8 @@ export class EmbeddedPatternStore implements PatternStore {
   private constructor(readonly file: string) {}
 
   static async open(file: string): Promise<EmbeddedPatternStore> {
+    // Nothing is made on disk until something is learned: reading a workspace leaves it as it is.
     const store = new EmbeddedPatternStore(path.resolve(file));
-    await mkdir(path.dirname(store.file), { recursive: true });
     await store.refresh();
     return store;
   }
@@ -110,6 +110,7 @@ export class EmbeddedPatternStore implements PatternStore {
   }
 
   private async append(event: PatternEvent): Promise<void> {
+    await mkdir(path.dirname(this.file), { recursive: true });
     const handle = await open(this.file, 'a+');
     try {
       const { size } = await handle.stat();

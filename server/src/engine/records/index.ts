@@ -68,7 +68,7 @@ export const repairRecordSchema = z.strictObject({
       z.strictObject({
         planner: z.string(),
         fixId: z.string(),
-        stage: z.enum(['plan-policy', 'patch', 'patch-policy']),
+        stage: z.enum(['plan-policy', 'patch', 'patch-policy', 'validation']),
         reason: z.string(),
       }),
     )

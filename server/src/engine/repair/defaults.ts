@@ -3,6 +3,7 @@ import { EXECUTORS, type ExecutorMap } from '../patch/registry';
 import { explainingAntiPatternPlanner, smellAntiPatternPlanner } from '../plan/antipatterns';
 import { createLlmPlanner, LLM_EDITOR_ONLY, llmUnavailable, type CreateLlmPlannerOptions } from '../plan/llm';
 import { rulesPlanner } from '../plan/rulesPlanner';
+import { learnedPlanner } from '../plan/learned';
 import { RULES } from '../plan/rules';
 import { validatePatch } from '../validate';
 import type { Planner } from '../contracts';
@@ -13,14 +14,17 @@ import type { Validator } from '../contracts';
  * else takes them as parameters.
  */
 
-/** The planner chain: learned fixes (a later slice), anti-patterns, rules, then the LLM when configured. */
+/**
+ * The planner chain: known fixes that never failed, anti-patterns that explain the exception, the
+ * rules, known fixes that failed somewhere, wrong patterns that merely sit in the failing function,
+ * then the LLM when configured. A known fix that fails validation gives way to the rest of the chain.
+ */
 export function defaultPlanners(config: SmokeConfig, llm: CreateLlmPlannerOptions = {}): Planner[] {
   const planners: Planner[] = [];
-  // Learned fixes come first once they exist (a later slice).
-  // A catalog entry that explains the exception first; the rules; then wrong patterns that merely
-  // sit in the failing function (they may have nothing to do with the failure).
+  planners.push(learnedPlanner('clean'));
   planners.push(explainingAntiPatternPlanner);
   planners.push(rulesPlanner(RULES));
+  planners.push(learnedPlanner('with-failures'));
   planners.push(smellAntiPatternPlanner);
   const model = createLlmPlanner(config, llm);
   if (model) planners.push(model);

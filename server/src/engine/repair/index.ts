@@ -244,30 +244,57 @@ export async function repairOnce(opts: RepairOnceOptions): Promise<RepairRunSumm
     } else {
       // Planned against the files as they are now, after any fix applied earlier in this run.
       const files = await listWorkspaceFiles(workspace);
-      const planned = await planOne({ workspace, report, config, violation, files, read, planners, executors, tried: opts.tried?.[violation.id] });
+      let planned = await planOne({ workspace, report, config, violation, files, read, planners, executors, tried: opts.tried?.[violation.id] });
       fillPlanned(record, planned);
+      const validateOne = async (p: ViolationPlan): Promise<ValidationResult | undefined> => {
+        if (!validator || !p.patch) return undefined;
+        const t = performance.now();
+        let result: ValidationResult;
+        try {
+          result = await validator({ workspace, config, report, violation, patch: p.patch, signal: opts.signal, progress });
+        } catch (err) {
+          if ((err as Error).name === 'AbortError') throw err;
+          result = {
+            status: 'failed',
+            steps: [{ name: 'apply', status: 'failed', output: `validation failed to run: ${(err as Error).message}`, durationMs: 0 }],
+            fixed: [],
+            regressed: [],
+          };
+        }
+        record.timings.validate = round((record.timings.validate ?? 0) + performance.now() - t);
+        return result;
+      };
+      let validated: ValidationResult | undefined;
+      if (planned.fix && planned.patch && planned.patchPolicy?.allowed && !report.foreignApp) {
+        validated = await validateOne(planned);
+        // A known fix that does not hold here gives way to the rest of the chain, and counts against its pattern.
+        const learned = planned.fix;
+        if (validated?.status === 'failed' && learned.planner.startsWith('learned')) {
+          const failedValidation = validated;
+          await EmbeddedPatternStore.forWorkspace(workspace)
+            .then((store) => learnFromRecords(store, [{ violation: record.violation, plan: learned.plan, planner: learned.planner, applied: false, validation: failedValidation, diff: planned.patch!.diff }]))
+            .catch(() => 0);
+          const again = await planOne({ workspace, report, config, violation, files, read, planners: planners.filter((p) => !p.name.startsWith('learned')), executors, tried: opts.tried?.[violation.id] });
+          delete record.validation;
+          delete record.plan;
+          delete record.planner;
+          delete record.diff;
+          delete record.diffStats;
+          delete record.planPolicy;
+          delete record.patchPolicy;
+          fillPlanned(record, again);
+          record.passedOver = [...(again.passedOver ?? []), { planner: learned.planner, fixId: learned.id, stage: 'validation', reason: validationReason(failedValidation) }];
+          planned = again;
+          validated = planned.fix && planned.patch && planned.patchPolicy?.allowed ? await validateOne(planned) : undefined;
+        }
+      }
       if (planned.fix && planned.patch && planned.patchPolicy?.allowed && report.foreignApp) {
         // Planned, so a person can read it; but neither the sandbox nor the workspace can show the
         // app a change: it runs another folder's code.
         record.reason = `not validated or applied: ${report.foreignApp}`;
       } else if (planned.fix && planned.patch && planned.patchPolicy?.allowed) {
-        let validation: ValidationResult | undefined;
-        if (validator) {
-          const t = performance.now();
-          try {
-            validation = await validator({ workspace, config, report, violation, patch: planned.patch, signal: opts.signal, progress });
-          } catch (err) {
-            if ((err as Error).name === 'AbortError') throw err;
-            validation = {
-              status: 'failed',
-              steps: [{ name: 'apply', status: 'failed', output: `validation failed to run: ${(err as Error).message}`, durationMs: 0 }],
-              fixed: [],
-              regressed: [],
-            };
-          }
-          record.timings.validate = round(performance.now() - t);
-          record.validation = validation;
-        }
+        const validation = validated;
+        if (validation) record.validation = validation;
         const label = planned.patchPolicy.label === 'safe' && planned.planPolicy?.label === 'safe' ? 'safe' : 'needs-review';
         const gated = violation.failureType === 'SECURITY' || violation.failureType === 'POLICY' ? violation.failureType : undefined;
         let ask: ApprovalReason | undefined;
