@@ -172,6 +172,11 @@ export function formatLoop(loop: LoopRecord, file?: string): string {
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   const out = [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
   out.push('', `Stopped: ${loop.stopReason ?? 'running'}${loop.stopDetail ? ` (${loop.stopDetail})` : ''}`);
+  // Where the time went, over every iteration: the steps people ask about first.
+  const spent: Record<string, number> = {};
+  for (const it of loop.iterations) for (const [k, v] of Object.entries(it.timings)) spent[k] = (spent[k] ?? 0) + v;
+  const steps = ['smoke', 'plan', 'policy', 'patch', 'validate', 'apply', 'reload', 'backoff'].filter((k) => spent[k] !== undefined);
+  if (steps.length) out.push(`Time: ${steps.map((k) => `${k} ${(spent[k]! / 1000).toFixed(1)} s`).join(', ')}`);
   if (loop.passRateStart !== undefined && loop.passRateEnd !== undefined) out.push(`Pass rate: ${pct(loop.passRateStart)} → ${pct(loop.passRateEnd)} (target ${pct(loop.target)})`);
   if (loop.escalation?.length) {
     out.push('', `Left for a person (${loop.escalation.length}):`);
