@@ -108,7 +108,7 @@ test('rises pass by pass, each from the report the last ended with, to the targe
   assert.equal(record.counters.autofix_success_ratio, 1);
   assert.deepEqual(record.counters.autofix_attempts_total, { 'NameError,applied': 3, 'NameError,no-plan': 1 });
   assert.equal(lines.length, 2);
-  assert.deepEqual(JSON.parse(lines[1]!), { event: 'iteration', loop: record.id, n: 2, passRateBefore: 0.75, passRateAfter: 1, fixesByType: { add_import: 1 }, stopReason: 'target' });
+  assert.deepEqual(JSON.parse(lines[1]!), { event: 'iteration', loop: record.id, n: 2, passRateBefore: 0.75, passRateAfter: 1, fixesByType: { add_import: 1 }, patternsUsed: 0, stopReason: 'target' });
   assert.deepEqual(loopRecordSchema.parse(JSON.parse(readFileSync(file, 'utf8'))), record);
 });
 

@@ -306,7 +306,7 @@ export async function repairLoop(opts: LoopOptions): Promise<{ record: LoopRecor
           record.stopDetail = undefined;
         }
       }
-      opts.log?.(JSON.stringify({ event: 'iteration', loop: record.id, n, ...(regenerating ? { regenerated: true } : {}), passRateBefore: iteration.passRateBefore, passRateAfter: iteration.passRateAfter, fixesByType, stopReason: record.stopReason ?? null }));
+      opts.log?.(JSON.stringify({ event: 'iteration', loop: record.id, n, ...(regenerating ? { regenerated: true } : {}), passRateBefore: iteration.passRateBefore, passRateAfter: iteration.passRateAfter, fixesByType, patternsUsed: applied.filter((r) => r.planner?.startsWith('learned')).length, stopReason: record.stopReason ?? null }));
       file = await writeLoopRecord(workspace, record);
       if (record.stopReason) break;
     }
