@@ -4,9 +4,9 @@ import {
   ApprovalsRequest,
   CommandIds,
   DecideApprovalCommand,
-  RECORD_DIFF_SCHEME,
   type ApprovalItem,
 } from '../../server/src/protocol';
+import { openDiffDocument } from './historyView';
 import type { SmokeLanguageClient } from './languageClient';
 
 /**
@@ -128,11 +128,7 @@ export class ApprovalsView implements vscode.TreeDataProvider<Node>, vscode.Disp
   }
 
   private async openDiff(id: string | undefined): Promise<void> {
-    if (!id) return;
-    const query = new URLSearchParams({ approvalId: id, ...(this.folderUri ? { folderUri: this.folderUri } : {}) }).toString();
-    const doc = await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: RECORD_DIFF_SCHEME, path: `/${id}.diff`, query }));
-    await vscode.languages.setTextDocumentLanguage(doc, 'diff');
-    await vscode.window.showTextDocument(doc, { preview: true });
+    if (id) await openDiffDocument(id, { approvalId: id }, this.folderUri);
   }
 
   /** Record the decision; an approved fix is applied by the server, then the smoke tests run. */

@@ -185,11 +185,8 @@ export class RepairHistoryView implements vscode.TreeDataProvider<Node>, vscode.
     panel.webview.html = runReportHtml(run, { cspSource: panel.webview.cspSource, nonce: randomBytes(16).toString('base64') });
   }
 
-  private async openDiff(recordId: string): Promise<void> {
-    const query = new URLSearchParams({ recordId, ...(this.folderUri ? { folderUri: this.folderUri } : {}) }).toString();
-    const doc = await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: RECORD_DIFF_SCHEME, path: `/${recordId}.diff`, query }));
-    await vscode.languages.setTextDocumentLanguage(doc, 'diff');
-    await vscode.window.showTextDocument(doc, { preview: true });
+  private openDiff(recordId: string): Promise<void> {
+    return openDiffDocument(recordId, { recordId }, this.folderUri);
   }
 
   dispose(): void {
@@ -197,6 +194,17 @@ export class RepairHistoryView implements vscode.TreeDataProvider<Node>, vscode.
     for (const p of this.reports.values()) p.dispose();
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/**
+ * A kept diff (a repair record's, or the one an approval asks about) as a read-only `diff` document
+ * of the `smoke-repair-diff:` scheme, which the history view's content provider answers.
+ */
+export async function openDiffDocument(name: string, which: { recordId: string } | { approvalId: string }, folderUri: string | undefined): Promise<void> {
+  const query = new URLSearchParams({ ...which, ...(folderUri ? { folderUri } : {}) }).toString();
+  const doc = await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: RECORD_DIFF_SCHEME, path: `/${name}.diff`, query }));
+  await vscode.languages.setTextDocumentLanguage(doc, 'diff');
+  await vscode.window.showTextDocument(doc, { preview: true });
 }
 
 /**

@@ -426,17 +426,18 @@ async function decideApprovalCommand(raw: unknown[], token: CancellationToken, w
     throw err;
   }
   const by = `${decision} by ${decided.decision!.by}`;
-  if (decision === 'rejected') {
+  // Nothing to apply now: a no, or a yes that the running loop (or the next repair) applies.
+  const later =
+    decision === 'rejected'
+      ? 'it will not be applied'
+      : loopRunning
+        ? 'the running repair loop applies it in its next iteration'
+        : runner.busy
+          ? 'a smoke run is in progress, so the next repair applies it'
+          : undefined;
+  if (later) {
     approvalsChanged(folder.uri, []);
-    return { ok: true, approval: approvalItem(decided), detail: `${by}; it will not be applied` };
-  }
-  if (loopRunning) {
-    approvalsChanged(folder.uri, []);
-    return { ok: true, approval: approvalItem(decided), detail: `${by}; the running repair loop applies it in its next iteration` };
-  }
-  if (runner.busy) {
-    approvalsChanged(folder.uri, []);
-    return { ok: true, approval: approvalItem(decided), detail: `${by}; a smoke run is in progress, so the next repair applies it` };
+    return { ok: true, approval: approvalItem(decided), detail: `${by}; ${later}` };
   }
   loopRunning = true;
   const controller = new AbortController();

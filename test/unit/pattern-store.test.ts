@@ -47,6 +47,16 @@ describe('the embedded pattern store', () => {
     assert.deepEqual(q, p);
   });
 
+  test('a workspace store is opened once per process and follows its file, also when it is removed', async () => {
+    const ws = path.dirname(path.dirname(file()));
+    const a = await EmbeddedPatternStore.forWorkspace(ws);
+    assert.equal(await EmbeddedPatternStore.forWorkspace(ws), a, 'one instance per workspace');
+    await a.record(attempt());
+    rmSync(path.join(ws, '.smoke-repair'), { recursive: true, force: true });
+    assert.deepEqual((await a.list()).patterns, [], 'the removed file is read again from the start');
+    assert.equal((await a.record(attempt())).attempts, 1);
+  });
+
   test('a line cut short by a killed writer is skipped and reported; the next write is whole', async () => {
     const f = file();
     const a = await EmbeddedPatternStore.open(f);

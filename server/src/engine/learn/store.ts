@@ -37,8 +37,8 @@ const MAX_LINE = 1_000_000;
  */
 export class EmbeddedPatternStore implements PatternStore {
   readonly name = 'embedded';
-  private readonly index = new PatternIndex();
-  private readonly problems: string[] = [];
+  private index = new PatternIndex();
+  private problems: string[] = [];
   private offset = 0;
   private lineNo = 0;
 
@@ -51,15 +51,36 @@ export class EmbeddedPatternStore implements PatternStore {
     return store;
   }
 
-  /** The store of a workspace: `.smoke-repair/patterns/patterns.jsonl`. */
+  private static readonly workspaces = new Map<string, Promise<EmbeddedPatternStore>>();
+
+  /**
+   * The store of a workspace (`.smoke-repair/patterns/patterns.jsonl`), opened once per process:
+   * the planner, the pass, the loop and the approvals share it, and each use reads only what was
+   * appended since (by anyone), not the whole file again.
+   */
   static forWorkspace(workspace: string): Promise<EmbeddedPatternStore> {
-    return EmbeddedPatternStore.open(path.join(path.resolve(workspace), '.smoke-repair', 'patterns', 'patterns.jsonl'));
+    const file = path.join(path.resolve(workspace), '.smoke-repair', 'patterns', 'patterns.jsonl');
+    let store = EmbeddedPatternStore.workspaces.get(file);
+    if (!store) {
+      store = EmbeddedPatternStore.open(file);
+      EmbeddedPatternStore.workspaces.set(file, store);
+      // A store that could not be opened is tried again next time.
+      store.catch(() => EmbeddedPatternStore.workspaces.delete(file));
+    }
+    return store;
   }
 
   /** Fold the complete lines written since the last read (by anyone). */
   async refresh(): Promise<void> {
     // Nothing new (the common case): one stat, no open.
     const size = await stat(this.file).then((st) => st.size, () => 0);
+    if (size < this.offset) {
+      // The file was removed or replaced since it was read: read it again from the start.
+      this.index = new PatternIndex();
+      this.problems = [];
+      this.offset = 0;
+      this.lineNo = 0;
+    }
     if (size <= this.offset) return;
     let handle: FileHandle;
     try {

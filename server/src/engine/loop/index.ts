@@ -205,7 +205,6 @@ export async function repairLoop(opts: LoopOptions): Promise<{ record: LoopRecor
   // The passes plan with the same model (the editor's, when it gives one).
   const planners = opts.planners ?? (llm ? defaultPlanners(loaded.config, llm) : undefined);
   let regenerateNext: { ids: string[]; tried: Record<string, string[]> } | undefined;
-  let regenerated = false;
   const allRecords: RepairRecord[] = [];
   const stop = (reason: StopReason, detail: string) => {
     record.stopReason = reason;
@@ -295,12 +294,11 @@ export async function repairLoop(opts: LoopOptions): Promise<{ record: LoopRecor
       }
       if (record.stopReason === 'plateau' && regenerating) {
         record.stopDetail += `; the model's regeneration of the failing code did not help either (${regenerationOutcome(summary)})`;
-      } else if (record.stopReason === 'plateau' && regenerator && !regenerated && n < maxIterations) {
+      } else if (record.stopReason === 'plateau' && regenerator && !record.iterations.some((it) => it.regenerated) && n < maxIterations) {
         // A plateau: once per loop, the model rewrites the failing code of what no fix reached.
         const next = regenerationTargets(summary, allRecords);
         if (next.ids.length > 0) {
           regenerateNext = next;
-          regenerated = true;
           progress.report(`Plateau: asking the model to regenerate the failing code of ${next.ids.length} failure(s)`, n / maxIterations);
           record.stopReason = undefined;
           record.stopDetail = undefined;

@@ -79,16 +79,8 @@ export function planFromPattern(p: FixPattern, ctx: Pick<PlanningContext, 'viola
 
 const op0 = (e: Edit) => e.operations?.[0]?.type ?? '';
 
-const stores = new Map<string, Promise<EmbeddedPatternStore>>();
-/** The workspace's embedded store, opened once per workspace per process. */
-export function workspacePatterns(workspace: string): Promise<PatternStore> {
-  let s = stores.get(workspace);
-  if (!s) stores.set(workspace, (s = EmbeddedPatternStore.forWorkspace(workspace)));
-  return s;
-}
-
 /** A learned planner over the patterns that never failed (`clean`) or over those that did. */
-export function learnedPlanner(which: 'clean' | 'with-failures', open: (workspace: string) => Promise<PatternStore> = workspacePatterns): Planner {
+export function learnedPlanner(which: 'clean' | 'with-failures', open: (workspace: string) => Promise<PatternStore> = (w) => EmbeddedPatternStore.forWorkspace(w)): Planner {
   const name = which === 'clean' ? 'learned' : 'learned (with failures)';
   return {
     name,
