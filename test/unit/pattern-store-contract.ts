@@ -87,4 +87,47 @@ export function patternStoreContract(name: string, fresh: () => Promise<PatternS
     assert.equal(antiPatterns.length, 1);
     await store.close();
   });
+
+  test(`${name}: events are taken once by id (import, outbox), exported in order, older events without ids or fields read with fallbacks`, async () => {
+    const store = await fresh();
+    const p = await store.record(attempt());
+    const exported = await store.exportEvents();
+    assert.equal(exported.length, 1);
+    assert.ok(exported[0]!.id, 'a new event has an id');
+    // The same events again (a retried send, an exported file imported twice): nothing changes.
+    assert.deepEqual(await store.importEvents(exported), { added: 0, skipped: 1 });
+    const older = [
+      // Written before events had ids, with fields missing: status, failure type, roles, planner.
+      { kind: 'attempt', at: 5, signature: { exceptionClass: 'NameError', messageShape: "name '{}' is not defined", endpoint: 'GET /old/{}' }, edit: { operations: [{ type: 'add_import', details: { name: '{0}', module: '{0}' } }] }, fixType: 'add_import', outcome: 'success' },
+      { kind: 'anti', at: 6, wrong: 'except:', language: 'python' },
+    ] as unknown as Parameters<PatternStore['importEvents']>[0];
+    assert.deepEqual(await store.importEvents([...older, ...older]), { added: 2, skipped: 2 });
+    assert.deepEqual(await store.importEvents(older), { added: 0, skipped: 2 });
+    const { patterns, antiPatterns } = await store.list();
+    const old = patterns.find((x) => x.endpoints.includes('GET /old/{}'));
+    assert.ok(old, 'the older attempt is read');
+    assert.equal(old.signature.failureType, 'UNKNOWN');
+    assert.equal(old.planner, 'unknown');
+    assert.deepEqual([antiPatterns[0]?.severity, antiPatterns[0]?.occurrences], ['medium', 1]);
+    assert.equal((await store.exportEvents()).length, 3);
+    assert.equal(patterns.find((x) => x.key === p.key)?.attempts, 1);
+    await store.close();
+  });
+
+  test(`${name}: 100,000 attempts imported in one go; lookups answer from them`, async () => {
+    const store = await fresh();
+    const events = Array.from({ length: 100_000 }, (_, i) => ({
+      kind: 'attempt' as const, id: `bulk-${i}`, v: 1, at: i, roles: ['{file}'],
+      ...attempt({ endpoint: `GET /r${i % 1000}/{}`, cls: `Error${i % 100}`, edit: { n: i % 500 }, outcome: i % 10 === 0 ? 'failure' : 'success' }),
+    }));
+    assert.deepEqual(await store.importEvents(events), { added: 100_000, skipped: 0 });
+    const found = await store.lookup({ exceptionClass: 'Error7', endpoint: 'GET /r7/{}', messageShape: "name '{}' is not defined", failureType: 'RUNTIME', status: 500 }, 5);
+    assert.equal(found.length, 5);
+    assert.ok(found.every((x) => x.signature.exceptionClass === 'Error7'));
+    // Ranked: the endpoint's own patterns first, each group by its lower bound.
+    assert.ok(found[0]!.endpoints.includes('GET /r7/{}'));
+    const { patterns } = await store.list();
+    assert.equal(patterns.reduce((n, x) => n + x.attempts, 0), 100_000);
+    await store.close();
+  });
 }

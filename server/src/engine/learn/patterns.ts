@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { lookupKeys, type FailureSignature } from './signature';
 import { wilsonLowerBound } from './wilson';
@@ -32,6 +32,8 @@ const signatureSchema = z.object({
 /** One repair attempt: what failed, the edit with this site's values abstracted, and how it ended. */
 export const attemptEventSchema = z.object({
   kind: z.literal('attempt'),
+  /** Unique per event: a store takes an event once however often it is sent (import, outbox). */
+  id: z.string().optional(),
   v: z.number().int().catch(1),
   at: z.number().catch(0),
   signature: signatureSchema,
@@ -49,6 +51,7 @@ export const attemptEventSchema = z.object({
 
 export const decisionEventSchema = z.object({
   kind: z.enum(['promote', 'demote', 'forget']),
+  id: z.string().optional(),
   v: z.number().int().catch(1),
   at: z.number().catch(0),
   key: z.string(),
@@ -58,6 +61,7 @@ export const decisionEventSchema = z.object({
 /** An anti-pattern: a wrong pattern, the correct one when known, and how often it was seen. */
 export const antiEventSchema = z.object({
   kind: z.literal('anti'),
+  id: z.string().optional(),
   v: z.number().int().catch(1),
   at: z.number().catch(0),
   wrong: z.string(),
@@ -74,7 +78,20 @@ export type AttemptEvent = z.infer<typeof attemptEventSchema>;
 export type DecisionEvent = z.infer<typeof decisionEventSchema>;
 export type AntiEvent = z.infer<typeof antiEventSchema>;
 export type PatternEvent = z.infer<typeof eventSchema>;
-export type AttemptInput = Omit<AttemptEvent, 'kind' | 'v' | 'at' | 'roles'> & { at?: number; roles?: string[] };
+export type AttemptInput = Omit<AttemptEvent, 'kind' | 'v' | 'at' | 'roles' | 'id'> & { at?: number; roles?: string[] };
+
+/**
+ * An event's identity: its own `id`, or for one written before events had ids, a hash of what it
+ * says (two identical old lines are one event). Stores skip an event whose id they hold.
+ */
+export function eventId(event: PatternEvent): string {
+  if (event.id) return event.id;
+  const { id: _id, ...rest } = event;
+  return `ev-${sha(rest)}`;
+}
+
+/** A new event's id. */
+export const newEventId = (): string => randomUUID();
 
 export interface FixPattern {
   key: string;
@@ -135,8 +152,24 @@ export class PatternIndex {
   private readonly byShape = new Map<string, Set<string>>();
   /** Attempts counted when a pattern was last demoted: automatic promotion needs new evidence since. */
   private readonly demotedAt = new Map<string, number>();
+  /** The ids of the events folded in: an event is folded once. */
+  private readonly ids = new Set<string>();
 
-  add(event: PatternEvent): void {
+  /** Whether an event with this id was folded in. */
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+
+  /** Fold one event in; false (and nothing changes) when an event with its id was folded before. */
+  add(event: PatternEvent): boolean {
+    const id = eventId(event);
+    if (this.ids.has(id)) return false;
+    this.ids.add(id);
+    this.apply(event);
+    return true;
+  }
+
+  private apply(event: PatternEvent): void {
     if (event.kind === 'attempt') this.addAttempt(event);
     else if (event.kind === 'anti') this.addAnti(event);
     else this.decide(event);

@@ -1,7 +1,7 @@
 import { mkdir, open, stat, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { FailureSignature } from './signature';
-import { antiKey, parseEvent, PatternIndex, patternKey, type AntiEvent, type AntiPattern, type AttemptInput, type FixPattern, type PatternEvent } from './patterns';
+import { antiKey, eventId, newEventId, parseEvent, PatternIndex, patternKey, type AntiEvent, type AntiPattern, type AttemptInput, type FixPattern, type PatternEvent } from './patterns';
 
 /**
  * Where learned patterns live, behind one port: the embedded store (a file in the workspace's
@@ -21,6 +21,13 @@ export interface PatternStore {
   promote(key: string, by?: string): Promise<boolean>;
   demote(key: string, by?: string): Promise<boolean>;
   forget(key: string): Promise<boolean>;
+  /**
+   * Take events written elsewhere (an exported file, another store, an outbox); each is taken
+   * once, by its id, however often it is sent. Events are folded in the order given.
+   */
+  importEvents(events: readonly PatternEvent[]): Promise<{ added: number; skipped: number }>;
+  /** Every event the store holds, in the order it folded them (what `patterns export` writes). */
+  exportEvents(): Promise<PatternEvent[]>;
   close(): Promise<void>;
 }
 
@@ -38,6 +45,8 @@ const MAX_LINE = 1_000_000;
 export class EmbeddedPatternStore implements PatternStore {
   readonly name = 'embedded';
   private index = new PatternIndex();
+  /** The events folded in, in order (for export). */
+  private events: PatternEvent[] = [];
   private problems: string[] = [];
   private offset = 0;
   private lineNo = 0;
@@ -77,6 +86,7 @@ export class EmbeddedPatternStore implements PatternStore {
     if (size < this.offset) {
       // The file was removed or replaced since it was read: read it again from the start.
       this.index = new PatternIndex();
+      this.events = [];
       this.problems = [];
       this.offset = 0;
       this.lineNo = 0;
@@ -127,10 +137,10 @@ export class EmbeddedPatternStore implements PatternStore {
       this.problems.push(`${where}: ${parsed.error}`);
       return;
     }
-    this.index.add(parsed.event);
+    if (this.index.add(parsed.event)) this.events.push(parsed.event);
   }
 
-  private async append(event: PatternEvent): Promise<void> {
+  private async append(...events: PatternEvent[]): Promise<void> {
     await mkdir(path.dirname(this.file), { recursive: true });
     const handle = await open(this.file, 'a+');
     try {
@@ -142,7 +152,8 @@ export class EmbeddedPatternStore implements PatternStore {
         await handle.read(last, 0, 1, size - 1);
         if (last[0] !== 0x0a) prefix = '\n';
       }
-      await handle.write(`${prefix}${JSON.stringify(event)}\n`);
+      // One write: another writer's lines never land inside these.
+      await handle.write(`${prefix}${events.map((e) => JSON.stringify(e)).join('\n')}\n`);
       await handle.sync();
     } finally {
       await handle.close();
@@ -151,13 +162,13 @@ export class EmbeddedPatternStore implements PatternStore {
   }
 
   async record(attempt: AttemptInput): Promise<FixPattern> {
-    const event: PatternEvent = { kind: 'attempt', v: 1, ...attempt, at: attempt.at ?? Date.now(), roles: attempt.roles ?? [] };
+    const event: PatternEvent = { kind: 'attempt', id: newEventId(), v: 1, ...attempt, at: attempt.at ?? Date.now(), roles: attempt.roles ?? [] };
     await this.append(event);
     return this.index.patterns.get(patternKey(event))!;
   }
 
   async recordAntiPattern(sighting: Omit<AntiEvent, 'kind' | 'v' | 'at'> & { at?: number }): Promise<AntiPattern> {
-    const event: AntiEvent = { kind: 'anti', v: 1, ...sighting, at: sighting.at ?? Date.now() };
+    const event: AntiEvent = { kind: 'anti', id: newEventId(), v: 1, ...sighting, at: sighting.at ?? Date.now() };
     await this.append(event);
     return this.index.antiPatterns.get(antiKey(event))!;
   }
@@ -184,7 +195,7 @@ export class EmbeddedPatternStore implements PatternStore {
   private async decision(kind: 'promote' | 'demote' | 'forget', key: string, by?: string): Promise<boolean> {
     await this.refresh();
     if (!this.index.patterns.has(key) && !(kind === 'forget' && this.index.antiPatterns.has(key))) return false;
-    await this.append({ kind, v: 1, at: Date.now(), key, ...(by ? { by } : {}) });
+    await this.append({ kind, id: newEventId(), v: 1, at: Date.now(), key, ...(by ? { by } : {}) });
     return true;
   }
 
@@ -198,6 +209,25 @@ export class EmbeddedPatternStore implements PatternStore {
 
   forget(key: string): Promise<boolean> {
     return this.decision('forget', key);
+  }
+
+  async importEvents(events: readonly PatternEvent[]): Promise<{ added: number; skipped: number }> {
+    await this.refresh();
+    const seen = new Set<string>();
+    const fresh = events.filter((e) => {
+      const id = eventId(e);
+      if (this.index.has(id) || seen.has(id)) return false;
+      seen.add(id);
+      return true;
+    });
+    // Written in chunks of whole lines, each one write; an event keeps its id, so a repeat is skipped.
+    for (let i = 0; i < fresh.length; i += 5000) await this.append(...fresh.slice(i, i + 5000).map((e) => ({ ...e, id: eventId(e) })));
+    return { added: fresh.length, skipped: events.length - fresh.length };
+  }
+
+  async exportEvents(): Promise<PatternEvent[]> {
+    await this.refresh();
+    return [...this.events];
   }
 
   async close(): Promise<void> {}
