@@ -12,6 +12,9 @@ SUITES="${SMOKE_REPAIR_TESTS:-unit,integration,lsp,e2e}"
 has() { [[ ",$SUITES," == *",$1,"* ]]; }
 step() { printf '\n==> %s\n' "$*" >&2; }
 START=$SECONDS
+# Each test starts from what it learns itself: the user's own pattern store (shared by every
+# workspace of a user) stays out of the tests unless a test points it at a folder of its own.
+export SMOKE_REPAIR_USER_DIR="${SMOKE_REPAIR_USER_DIR:-none}"
 
 if [ ! -x node_modules/.bin/tsx ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   step "npm ci"

@@ -13,7 +13,8 @@ import {
 import { COMMANDS, commandHelp, findCommand, helpTopic, isParseArgsError, parseCommand, parseCommandWithArgument, unknownCommand, USAGE, usageHint, UsageError, wantsHelp, type CommandSpec } from './cliArgs';
 import { formatApprovals, formatPatterns, formatHistory, formatLoop, formatPlans, formatRepairSummary, formatSmokeTable } from './cliTable';
 import { ApprovalError, approverName, decideApproval, listApprovals } from './engine/approvals';
-import { EmbeddedPatternStore } from './engine/learn';
+import { learningOf, patternStoreFor } from './engine/learn';
+import { exportPatterns, importPatterns, PatternFileError } from './engine/learn/exchange';
 import { listLoopRecords, repairLoop } from './engine/loop';
 import { listRecords } from './engine/records';
 import { ApplyError } from './engine/apply';
@@ -251,14 +252,58 @@ async function decideCommand(decision: 'approved' | 'rejected', args: string[]):
   return settled.status === 'applied' && summary.passedAfter === summary.total ? EXIT.ok : EXIT.failures;
 }
 
+const PATTERN_ACTIONS = ['export', 'import', 'promote', 'demote', 'forget'] as const;
+type PatternAction = (typeof PATTERN_ACTIONS)[number];
+
+/** `patterns`: list; `patterns export|import FILE`; `patterns promote|demote|forget KEY`. */
 async function patternsCommand(args: string[]): Promise<number> {
-  const values = parseCommand(COMMANDS.patterns, args);
+  const action = PATTERN_ACTIONS.find((a) => a === args[0]);
+  if (!action && args[0] !== undefined && !args[0].startsWith('-')) {
+    const guess = closest(args[0], PATTERN_ACTIONS);
+    throw new UsageError(`patterns has no action "${args[0]}"${guess ? `; did you mean "${guess}"?` : ''} (${PATTERN_ACTIONS.join(', ')})`);
+  }
+  const target = action ? args[1] : undefined;
+  if (action && (target === undefined || target.startsWith('-'))) throw new UsageError(`patterns ${action} needs ${action === 'export' || action === 'import' ? 'a FILE' : 'a pattern KEY (as `patterns` shows it)'}`);
+  const values = parseCommand(COMMANDS.patterns, action ? args.slice(2) : args);
   const workspace = path.resolve(values.workspace ?? process.cwd());
-  const store = await EmbeddedPatternStore.forWorkspace(workspace);
-  const { patterns, antiPatterns, problems } = await store.list();
-  if (values.json) process.stdout.write(JSON.stringify({ version: 1, store: store.file, patterns, antiPatterns, problems }, null, 2) + '\n');
-  else process.stdout.write(formatPatterns(patterns, antiPatterns, problems));
-  return EXIT.ok;
+  const learning = await learningOf(workspace, values.config);
+  const store = await patternStoreFor(workspace, learning);
+  const print = (json: object, text: string) => process.stdout.write(values.json ? JSON.stringify({ version: 1, ...json }, null, 2) + '\n' : text);
+  if (!action) {
+    const { patterns, antiPatterns, problems } = await store.list();
+    print({ stores: store.layers.map((l) => l.layer), patterns, antiPatterns, problems }, formatPatterns(patterns, antiPatterns, problems));
+    return EXIT.ok;
+  }
+  if (action === 'export' || action === 'import') {
+    const file = path.resolve(process.cwd(), target!);
+    try {
+      if (action === 'export') {
+        const out = await exportPatterns(store, file);
+        print({ file, events: out.events.length, patterns: out.patterns, antiPatterns: out.antiPatterns }, `Exported ${out.events.length} event${out.events.length === 1 ? '' : 's'} (${out.patterns} fix pattern${out.patterns === 1 ? '' : 's'}, ${out.antiPatterns} anti-pattern${out.antiPatterns === 1 ? '' : 's'}) to ${file}\n`);
+      } else {
+        const out = await importPatterns(store, file);
+        print({ file, added: out.added, skipped: out.skipped, patterns: out.patterns, antiPatterns: out.antiPatterns }, `Imported ${file}: ${out.added} new event${out.added === 1 ? '' : 's'}, ${out.skipped} already known (${out.patterns} fix pattern${out.patterns === 1 ? '' : 's'}, ${out.antiPatterns} anti-pattern${out.antiPatterns === 1 ? '' : 's'} in the file)\n`);
+      }
+    } catch (err) {
+      if (!(err instanceof PatternFileError)) throw err;
+      process.stderr.write(`smoke-repair: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    return EXIT.ok;
+  }
+  const { patterns, antiPatterns } = await store.list();
+  const keys = [...patterns.map((p) => p.key), ...(action === 'forget' ? antiPatterns.map((a) => a.key) : [])];
+  const matches = keys.includes(target!) ? [target!] : keys.filter((k) => k.startsWith(target!));
+  if (matches.length !== 1) {
+    process.stderr.write(`smoke-repair: ${matches.length ? `"${target}" names ${matches.length} patterns (${matches.slice(0, 5).join(', ')}); give more of the key` : `no ${action === 'forget' ? 'pattern or anti-pattern' : 'fix pattern'} "${target}" (\`smoke-repair patterns\` lists them)`}\n`);
+    return EXIT.usage;
+  }
+  const key = matches[0]!;
+  const by = approverName(values.by);
+  const done = action === 'forget' ? await store.forget(key) : await store[action as Exclude<PatternAction, 'export' | 'import' | 'forget'>](key, by);
+  const verb = { promote: 'promoted', demote: 'demoted', forget: 'forgotten' }[action];
+  print({ key, action, done, ...(action === 'forget' ? {} : { by }) }, `${key} ${verb}${action === 'forget' ? '' : ` by ${by}`}\n`);
+  return done ? EXIT.ok : EXIT.usage;
 }
 
 async function historyCommand(args: string[]): Promise<number> {

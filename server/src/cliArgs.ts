@@ -205,16 +205,18 @@ export const COMMANDS = {
   },
   patterns: {
     name: 'patterns',
-    summary: 'List the fix patterns and anti-patterns learned in this workspace.',
-    usage: 'patterns [--workspace DIR] [--json]',
+    summary: 'List the fix patterns and anti-patterns learned (this workspace, your other workspaces, the team).',
+    usage: 'patterns [export FILE | import FILE | promote KEY | demote KEY | forget KEY] [--by NAME] [--workspace DIR] [--config FILE] [--json]',
     description: [
-      'Each fix pattern: the kind of failure it fixes (exception class and message shape), its edit type, attempts, successes, the lower bound of its success rate (Wilson, 95%), whether it is promoted, where it came from and where it was tried; then the anti-patterns with their occurrences. Learned from every repair (.smoke-repair/patterns/).',
+      "Each fix pattern: the kind of failure it fixes (exception class and message shape), its edit type, attempts, successes, the lower bound of its success rate (Wilson, 95%), whether it is promoted, where it came from (tool, person, team) and where it was tried; then the anti-patterns with their occurrences. Learned from every repair and kept in the workspace's .smoke-repair/patterns/, in your own store (shared by your workspaces) and, with learning.neo4j, in the team's Neo4j.",
+      'patterns export FILE writes every learned event to FILE (JSON lines: a header, then one event per line), a file a team reviews and commits; patterns import FILE takes one in (each event once: importing it again adds nothing; a bad line is an error naming FILE:LINE and nothing is taken).',
+      'patterns promote KEY marks a pattern as proven (tried first, shown as such); demote KEY takes that back; forget KEY removes a pattern or anti-pattern. KEY is the key `patterns` shows (fp-… or ap-…), or a unique start of it.',
     ],
-    options: { workspace, json: { type: 'boolean', help: 'print the patterns as JSON' } },
-    examples: ['smoke-repair patterns', 'smoke-repair patterns --json'],
+    options: { workspace, config, json: { type: 'boolean', help: 'print the patterns (or what was done) as JSON' }, by: { type: 'string', arg: 'NAME', help: 'who promotes or demotes (default: the operating-system user)' } },
+    examples: ['smoke-repair patterns', 'smoke-repair patterns --json', 'smoke-repair patterns export team-patterns.jsonl', 'smoke-repair patterns import team-patterns.jsonl', 'smoke-repair patterns promote fp-3f2a'],
     exitCodes: [
-      [0, 'patterns shown (also when none)'],
-      [2, 'bad usage'],
+      [0, 'patterns shown (also when none), exported, imported or decided'],
+      [2, 'bad usage, a file that is not a patterns file (nothing imported), or no such pattern'],
     ],
   },
   report: {

@@ -152,7 +152,7 @@ export function formatPatterns(patterns: readonly FixPattern[], antiPatterns: re
   }
   if (antiPatterns.length) {
     out.push('', `Anti-patterns (${antiPatterns.length}):`);
-    for (const a of antiPatterns) out.push(`  ● ${a.wrong}${a.correct ? ` → ${a.correct}` : ''} (${a.language}${a.exceptionClass ? `, ${a.exceptionClass}` : ''}; seen ${a.occurrences}×, ${a.severity})`);
+    for (const a of antiPatterns) out.push(`  ● ${a.wrong}${a.correct ? ` → ${a.correct}` : ''} (${a.language}${a.exceptionClass ? `, ${a.exceptionClass}` : ''}; seen ${a.occurrences}×, ${a.severity})`, `    key ${a.key}`);
   }
   for (const p of problems) out.push(`unreadable: ${p}`);
   return out.join('\n') + '\n';

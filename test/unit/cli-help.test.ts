@@ -97,7 +97,7 @@ describe('smoke-repair argument errors', () => {
   test('an option of another command says which commands have it; one unlike any has no suggestion', () => {
     const r = run(['classify', '--config', 'x.yaml']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /unknown option "--config" for classify \(smoke, plan, repair, approve, report and rollback have it\)/);
+    assert.match(r.stderr, /unknown option "--config" for classify \(smoke, plan, repair, approve, patterns, report and rollback have it\)/);
     const far = run(['classify', '--frobnicate']);
     assert.equal(far.code, 2);
     assert.match(far.stderr, /unknown option "--frobnicate" for classify\n/);

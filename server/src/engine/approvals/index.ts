@@ -6,7 +6,7 @@ import { fixPlanSchema } from '../fixPlan';
 import { generatePatch, type ExecutorMap, type ReadFile } from '../patch';
 import { readJsonFolder, repairRecordSchema, writeJsonFile, type RecordProblem } from '../records';
 import type { Patch, PlannedFix, RepairRecord } from '../contracts';
-import { learnRejected } from '../learn';
+import { learningOf, learnRejected } from '../learn';
 
 /**
  * Approvals: a fix the policy holds for a person (needs review, checked without running its
@@ -153,7 +153,7 @@ export async function decideApproval(workspace: string, id: string, decision: 'a
   }
   const decided = await save(workspace, { ...a, status: decision, decision: { decision, by, at: Date.now(), ...(note?.trim() ? { note: note.trim() } : {}) } });
   // A fix a person said no to counts against its pattern.
-  if (decision === 'rejected') await learnRejected(workspace, { violation: a.violation, plan: a.plan, planner: a.planner, applied: false, diff: a.diff });
+  if (decision === 'rejected') await learnRejected(workspace, { violation: a.violation, plan: a.plan, planner: a.planner, applied: false, diff: a.diff }, await learningOf(workspace));
   return decided;
 }
 

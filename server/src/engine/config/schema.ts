@@ -216,6 +216,32 @@ export const loopSchema = z.strictObject({
     .optional(),
 });
 
+/** Environment variable names: credentials are never written into the configuration, only where to read them. */
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name (letters, digits, _)');
+
+export const learningSchema = z.strictObject({
+  /** Learn from the tool's own fixes (kept, failed, rolled back, rejected). */
+  enabled: z.boolean().optional(),
+  /**
+   * A person's fix (a failing scenario that passes at the next smoke run after an edit): ask
+   * before learning it, learn it always, or never. The command line has no one to ask: `ask`
+   * learns there only with `--learn`.
+   */
+  handEdits: z.enum(['ask', 'always', 'never']).optional(),
+  /** Also keep patterns in the user's own store, shared by every workspace of that user. */
+  userStore: z.boolean().optional(),
+  /** A team's Neo4j: every editor and CI job that points at it shares what each learns. */
+  neo4j: z
+    .strictObject({
+      uri: z.string().regex(/^(neo4j|bolt)(\+s|\+ssc)?:\/\/[^\s]+$/, 'a Neo4j URI: neo4j://host:7687, bolt://host:7687 (or +s / +ssc for TLS)'),
+      database: z.string().min(1).optional(),
+      /** The environment variables that hold the user name and password (editors may keep them in their secret storage). */
+      userEnv: envName.optional(),
+      passwordEnv: envName.optional(),
+    })
+    .optional(),
+});
+
 export const configSchema = z.strictObject({
   version: z.literal(1).default(1),
   app: z.strictObject({
@@ -293,6 +319,8 @@ export const configSchema = z.strictObject({
   llm: llmSchema.optional(),
   /** The repair loop: where it stops and how it retries; every key has a default. */
   loop: loopSchema.optional(),
+  /** What is learned from fixes and where it is kept; every key has a default. */
+  learning: learningSchema.optional(),
 });
 
 export type SmokeConfig = z.infer<typeof configSchema>;
@@ -304,6 +332,7 @@ export type ValidationConfig = z.infer<typeof validationSchema>;
 export type ProcessRuntimeConfig = z.infer<typeof processRuntimeSchema>;
 export type LlmConfig = z.infer<typeof llmSchema>;
 export type LoopConfig = z.infer<typeof loopSchema>;
+export type LearningConfig = z.infer<typeof learningSchema>;
 export type SmokeAuthConfig = z.infer<typeof smokeAuthSchema>;
 
 export const CONFIG_FILE = 'smoke-repair.yaml';

@@ -78,7 +78,7 @@ export type AttemptEvent = z.infer<typeof attemptEventSchema>;
 export type DecisionEvent = z.infer<typeof decisionEventSchema>;
 export type AntiEvent = z.infer<typeof antiEventSchema>;
 export type PatternEvent = z.infer<typeof eventSchema>;
-export type AttemptInput = Omit<AttemptEvent, 'kind' | 'v' | 'at' | 'roles' | 'id'> & { at?: number; roles?: string[] };
+export type AttemptInput = Omit<AttemptEvent, 'kind' | 'v' | 'at' | 'roles'> & { at?: number; roles?: string[] };
 
 /**
  * An event's identity: its own `id`, or for one written before events had ids, a hash of what it

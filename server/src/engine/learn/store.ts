@@ -60,7 +60,7 @@ export class EmbeddedPatternStore implements PatternStore {
     return store;
   }
 
-  private static readonly workspaces = new Map<string, Promise<EmbeddedPatternStore>>();
+  private static readonly files = new Map<string, Promise<EmbeddedPatternStore>>();
 
   /**
    * The store of a workspace (`.smoke-repair/patterns/patterns.jsonl`), opened once per process:
@@ -68,13 +68,18 @@ export class EmbeddedPatternStore implements PatternStore {
    * appended since (by anyone), not the whole file again.
    */
   static forWorkspace(workspace: string): Promise<EmbeddedPatternStore> {
-    const file = path.join(path.resolve(workspace), '.smoke-repair', 'patterns', 'patterns.jsonl');
-    let store = EmbeddedPatternStore.workspaces.get(file);
+    return EmbeddedPatternStore.forFile(path.join(path.resolve(workspace), '.smoke-repair', 'patterns', 'patterns.jsonl'));
+  }
+
+  /** The store kept in a file, opened once per process (the user's store, shared by every workspace). */
+  static forFile(file: string): Promise<EmbeddedPatternStore> {
+    const at = path.resolve(file);
+    let store = EmbeddedPatternStore.files.get(at);
     if (!store) {
-      store = EmbeddedPatternStore.open(file);
-      EmbeddedPatternStore.workspaces.set(file, store);
+      store = EmbeddedPatternStore.open(at);
+      EmbeddedPatternStore.files.set(at, store);
       // A store that could not be opened is tried again next time.
-      store.catch(() => EmbeddedPatternStore.workspaces.delete(file));
+      store.catch(() => EmbeddedPatternStore.files.delete(at));
     }
     return store;
   }
@@ -162,13 +167,13 @@ export class EmbeddedPatternStore implements PatternStore {
   }
 
   async record(attempt: AttemptInput): Promise<FixPattern> {
-    const event: PatternEvent = { kind: 'attempt', id: newEventId(), v: 1, ...attempt, at: attempt.at ?? Date.now(), roles: attempt.roles ?? [] };
+    const event: PatternEvent = { kind: 'attempt', v: 1, ...attempt, id: attempt.id ?? newEventId(), at: attempt.at ?? Date.now(), roles: attempt.roles ?? [] };
     await this.append(event);
     return this.index.patterns.get(patternKey(event))!;
   }
 
   async recordAntiPattern(sighting: Omit<AntiEvent, 'kind' | 'v' | 'at'> & { at?: number }): Promise<AntiPattern> {
-    const event: AntiEvent = { kind: 'anti', id: newEventId(), v: 1, ...sighting, at: sighting.at ?? Date.now() };
+    const event: AntiEvent = { kind: 'anti', v: 1, ...sighting, id: sighting.id ?? newEventId(), at: sighting.at ?? Date.now() };
     await this.append(event);
     return this.index.antiPatterns.get(antiKey(event))!;
   }

@@ -278,7 +278,7 @@ export async function repairLoop(opts: LoopOptions): Promise<{ record: LoopRecor
           const { reload } = await steps.rollback({ workspace, configFile: opts.configFile, checkpointIds: ids, progress, signal: opts.signal });
           iteration.rolledBack = { regressed: names, records: applied.map((r) => r.id), ...(reload ? { reload } : {}) };
           // The patterns of those fixes learn they were reverted.
-          await learnReverted(workspace, applied);
+          await learnReverted(workspace, applied, loaded.config.learning);
           iteration.applied = [];
           iteration.passRateAfter = summary.passRateBefore;
           iteration.passedAfter = summary.passedBefore;

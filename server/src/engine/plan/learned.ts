@@ -1,6 +1,6 @@
 import type { NoPlan, Planner, PlannerOutcome, PlanningContext } from '../contracts';
 import type { FixPlanInput } from '../fixPlan';
-import { EmbeddedPatternStore, type FixPattern, type PatternStore } from '../learn';
+import { patternStoreFor, type FixPattern, type PatternStore } from '../learn';
 import { signatureOf } from '../learn/learner';
 import { messageValues } from '../learn/signature';
 
@@ -80,15 +80,16 @@ export function planFromPattern(p: FixPattern, ctx: Pick<PlanningContext, 'viola
 const op0 = (e: Edit) => e.operations?.[0]?.type ?? '';
 
 /** A learned planner over the patterns that never failed (`clean`) or over those that did. */
-export function learnedPlanner(which: 'clean' | 'with-failures', open: (workspace: string) => Promise<PatternStore> = (w) => EmbeddedPatternStore.forWorkspace(w)): Planner {
+export function learnedPlanner(which: 'clean' | 'with-failures', open: (ctx: Pick<PlanningContext, 'workspace' | 'config'>) => Promise<PatternStore> = (ctx) => patternStoreFor(ctx.workspace, ctx.config.learning)): Planner {
   const name = which === 'clean' ? 'learned' : 'learned (with failures)';
   return {
     name,
     async plan(ctx): Promise<PlannerOutcome> {
       const none = (reason: string): PlannerOutcome => ({ ok: false, noPlan: { code: 'not_applicable', reason } satisfies NoPlan });
+      if (ctx.config.learning?.enabled === false) return none('learning is off (learning.enabled: false)');
       let found: FixPattern[];
       try {
-        const store = await open(ctx.workspace);
+        const store = await open(ctx);
         const sig = signatureOf({ ...ctx.violation, ...(ctx.violation.trace?.exceptionClass ? { exceptionClass: ctx.violation.trace.exceptionClass } : {}) }, ctx.violation.trace?.message ?? ctx.violation.message);
         found = await store.lookup(sig, 10);
       } catch (err) {

@@ -19,7 +19,7 @@ import type { Validator } from '../contracts';
 import { workspaceReader } from './workspaceFiles';
 import { approvedFixes, openApproval, settleApproval, type Approval, type ApprovalReason } from '../approvals';
 import { learnFromRecords } from '../learn/learner';
-import { EmbeddedPatternStore } from '../learn/store';
+import { patternStoreFor } from '../learn/stores';
 
 export * from '../contracts';
 export type { ViolationPlan } from './planOne';
@@ -271,7 +271,7 @@ export async function repairOnce(opts: RepairOnceOptions): Promise<RepairRunSumm
         const learned = planned.fix;
         if (validated?.status === 'failed' && learned.planner.startsWith('learned')) {
           const failedValidation = validated;
-          await EmbeddedPatternStore.forWorkspace(workspace)
+          await patternStoreFor(workspace, config.learning)
             .then((store) => learnFromRecords(store, [{ violation: record.violation, plan: learned.plan, planner: learned.planner, applied: false, validation: failedValidation, diff: planned.patch!.diff }]))
             .catch(() => 0);
           const again = await planOne({ workspace, report, config, violation, files, read, planners: planners.filter((p) => !p.name.startsWith('learned')), executors, tried: opts.tried?.[violation.id] });
@@ -382,8 +382,8 @@ export async function repairOnce(opts: RepairOnceOptions): Promise<RepairRunSumm
   }
   // What the attempts taught: fixes kept and fixes that failed validation, as patterns.
   // Learning never stops a repair: a store that cannot be written is said, and the pass goes on.
-  if (opts.apply !== 'none') {
-    await EmbeddedPatternStore.forWorkspace(workspace)
+  if (opts.apply !== 'none' && config.learning?.enabled !== false) {
+    await patternStoreFor(workspace, config.learning)
       .then((store) => learnFromRecords(store, records))
       .catch((err: Error) => progress.report(`Not learned from this pass: ${err.message}`));
   }
