@@ -15,6 +15,7 @@ import { formatApprovals, formatPatterns, formatHistory, formatLoop, formatPlans
 import { ApprovalError, approverName, decideApproval, listApprovals } from './engine/approvals';
 import { learningOf, patternStoreFor } from './engine/learn';
 import { exportPatterns, importPatterns, PatternFileError } from './engine/learn/exchange';
+import { describeHandFix, learnHandFixes, observeRun, pendingHandFixes } from './engine/learn/handEdits';
 import { listLoopRecords, repairLoop } from './engine/loop';
 import { listRecords } from './engine/records';
 import { ApplyError } from './engine/apply';
@@ -78,7 +79,32 @@ async function smoke(args: string[]): Promise<number> {
   }
   if (values.json) process.stdout.write(JSON.stringify({ version: 1, ...report }, null, 2) + '\n');
   else process.stdout.write(formatSmokeTable(report, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }));
+  await handFixesAfterSmoke(workspace, values.config, report, { learn: values.learn || false, quiet: values.quiet || false });
   return report.passed === report.total ? EXIT.ok : EXIT.failures;
+}
+
+/**
+ * A person's fixes since the last run (a failing scenario that passes after an edit of its files):
+ * learned with `--learn` or `learning.handEdits: always`; otherwise said, and kept for later.
+ * Learning never changes the run's outcome: a store that cannot be written is said on stderr.
+ */
+async function handFixesAfterSmoke(workspace: string, configFile: string | undefined, report: SmokeReport, opts: { learn: boolean; quiet: boolean }): Promise<void> {
+  const say = (line: string) => opts.quiet || process.stderr.write(`${line}\n`);
+  try {
+    const learning = await learningOf(workspace, configFile);
+    const found = await observeRun(workspace, report, learning);
+    const learnNow = learning.handEdits !== 'never' && learning.enabled !== false && (opts.learn || learning.handEdits === 'always');
+    if (learnNow) {
+      const pending = await pendingHandFixes(workspace);
+      const n = await learnHandFixes(workspace, pending, learning);
+      for (const f of pending) say(`Learned your fix: ${describeHandFix(f)}`);
+      if (n === 0 && opts.learn) say('No fix made by hand waits to be learned.');
+    } else {
+      for (const f of found) say(`Fixed by hand since the last run: ${describeHandFix(f)}. Learn it with \`smoke-repair smoke --learn\` (or learning.handEdits: always).`);
+    }
+  } catch (err) {
+    say(`Not learned from this run: ${(err as Error).message}`);
+  }
 }
 
 function withSignals<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {

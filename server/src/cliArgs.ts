@@ -55,14 +55,16 @@ export const COMMANDS = {
   smoke: {
     name: 'smoke',
     summary: 'Run the smoke scenarios against the running app and report each failure.',
-    usage: 'smoke [--workspace DIR] [--config FILE] [--json] [--quiet]',
+    usage: 'smoke [--workspace DIR] [--config FILE] [--learn] [--json] [--quiet]',
     description: [
       'Run the smoke scenarios against the running app and report each failure where it happened.',
       'Prints a table of the scenarios and the pass rate; with --json, one document with passRate, passed, total, scenarios[] and violations[].',
+      'A scenario that failed at the last run and passes now after you edited the files its failure pointed at is a fix made by hand: it is said on stderr, and learned as a pattern with --learn (or learning.handEdits: always), so the next similar failure is offered the same fix.',
     ],
     options: {
       workspace,
       config,
+      learn: { type: 'boolean', help: 'learn the fixes you made by hand since the last run (see learning.handEdits)' },
       json: { type: 'boolean', help: 'print one JSON document instead of the table' },
       quiet,
     },

@@ -69,6 +69,7 @@ import type { EditCapabilities } from './lsp/workspaceEdits';
 import { configErrorsToDiagnostics } from './lsp/configDiagnostics';
 import { DiagnosticStore } from './lsp/diagnosticStore';
 import { configOwner, SmokeRunner, type WorkspaceFolderRef } from './lsp/smokeRunner';
+import { HandFixWatcher } from './lsp/handFixes';
 import { fileUri } from './lsp/violationDiagnostic';
 
 if (!process.argv.slice(2).some((a) => /^--(stdio|node-ipc|socket|pipe)/.test(a))) process.argv.push('--stdio');
@@ -148,6 +149,19 @@ const fixes = new FixService(fixCache, planner, {
   changed: (folderUri, files) => reloads.note(folderUri, files),
 });
 
+/** A person's fixes between two smoke runs: asked about (or learned, or left) as `learning.handEdits` says. */
+const handFixes = new HandFixWatcher({
+  ask: async (message, answers) => (await connection.window.showInformationMessage(message, ...answers.map((title) => ({ title }))))?.title,
+  info: (message) => void connection.window.showInformationMessage(message),
+  log,
+  learned: (folderPath) => patternsLearned(folderPath),
+});
+
+/** Patterns changed in a folder (the Learned Patterns view listens). */
+function patternsLearned(folderPath: string): void {
+  log(`${folderPath}: patterns learned`);
+}
+
 const runner = new SmokeRunner(
   {
     engine: { runSmoke, renderViolationReport },
@@ -165,6 +179,7 @@ const runner = new SmokeRunner(
     },
     prepare: (folder, configFile, progress, signal) => reloads.beforeRun(folder, configFile, progress, signal),
     reportReady: (folder, report, configFile) => void planner.start(folder, report, configFile),
+    settle: async (folder, report, configFile) => void (await handFixes.observe(folder.path, report, configFile)),
   },
   CONFIG_FILE_NAME,
 );

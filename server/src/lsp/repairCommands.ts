@@ -5,6 +5,7 @@ import type { CodeAction, WorkspaceEdit } from 'vscode-languageserver';
 import { checkpointPath, CHECKPOINT_DIR, listCheckpoints, saveCheckpoint, sha256, writeFileAtomic, type StoredCheckpoint } from '../engine/apply';
 import { reversePatch } from '../engine/patch';
 import { writeRecord } from '../engine/records';
+import { learnFromRecords, learningOf, patternStoreFor } from '../engine/learn';
 import type { Checkpoint, RepairRecord } from '../engine/contracts';
 import { violationSummary } from '../engine/repair';
 import {
@@ -199,6 +200,8 @@ export class FixService {
       ...(fix.planned.prompts?.length ? { prompts: fix.planned.prompts } : {}),
     };
     const recordFile = await writeRecord(fix.folderPath, record);
+    // A quick fix a person applied teaches like any applied fix; learning never fails the apply.
+    await learnApplied(fix.folderPath, record).catch((err: Error) => this.host.log(`${fix.folderPath}: not learned from ${record.id}: ${err.message}`));
     this.cache.set({ state: 'none', folderUri: fix.folderUri, violationId: fix.violationId, reason: 'The fix was applied: run the smoke tests again to confirm.' });
     // Other fixes planned against the files just changed are stale now: plan them again.
     const changed = new Set(files.map((f) => f.file));
@@ -361,4 +364,11 @@ export class FixService {
   patchedText(fixId: string, file: string): string | undefined {
     return this.cache.fix(fixId)?.planned.patch.files.find((f) => f.file === file)?.after;
   }
+}
+
+/** Learn from a fix applied in the editor, under the folder's learning settings. */
+async function learnApplied(folderPath: string, record: RepairRecord): Promise<void> {
+  const learning = await learningOf(folderPath);
+  if (learning.enabled === false) return;
+  await learnFromRecords(await patternStoreFor(folderPath, learning), [record]);
 }

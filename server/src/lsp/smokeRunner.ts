@@ -43,6 +43,11 @@ export interface RunnerHost {
   prepare?(folder: WorkspaceFolderRef, configFile: string, progress: Progress, signal: AbortSignal): Promise<void>;
   /** After a folder's run produced a report (e.g. plan fixes for its violations). */
   reportReady?(folder: WorkspaceFolderRef, report: SmokeReport, configFile: string): void;
+  /**
+   * Awaited before the run's result is returned (e.g. keep the text of the files the failures
+   * point at, as they were when the run ended, before anyone edits them). Errors are logged.
+   */
+  settle?(folder: WorkspaceFolderRef, report: SmokeReport, configFile: string): Promise<void>;
 }
 
 /** Owner key of a folder's run diagnostics in the store. */
@@ -152,6 +157,7 @@ export class SmokeRunner {
       this.host.configAccepted(configUri);
       this.reports.set(folder.uri, report);
       this.host.reportReady?.(folder, report, this.configFile);
+      await this.host.settle?.(folder, report, this.configFile).catch((err: Error) => this.host.log(`${folder.path}: after the run: ${err.message}`));
       const lines = cachedLineSource((p) => this.host.openText(p));
       const results = buildFolderResults(report, { folderPath: folder.path, folderUri: folder.uri, configPath, lines });
       this.host.store.replace(runOwner(folder.uri), results.diagnostics);

@@ -68,7 +68,7 @@ export function signatureOf(v: RepairRecord['violation'], message = v.message): 
 }
 
 /** The exception's own words in a violation message (`… → 500 (expected 200): NameError: name 'x' …` → `name 'x' …`). */
-function exceptionMessage(message: string): string {
+export function exceptionMessage(message: string): string {
   const after = message.match(/\)\s*:\s*(?:[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt)\s*:\s*)?(.*)$/s);
   return (after?.[1] ?? message).trim();
 }

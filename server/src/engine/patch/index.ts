@@ -1,4 +1,4 @@
-import { createTwoFilesPatch } from 'diff';
+import { unifiedDiff } from '../files/diff';
 import type { FixPlan, Operation, OperationType } from '../fixPlan';
 import { PatchError, type Executor, type FilePatch, type Patch } from '../contracts';
 import { EXECUTORS, type ExecutorMap } from './registry';
@@ -12,8 +12,7 @@ export { EXECUTORS, type ExecutorMap } from './registry';
  * on the same files gives the same bytes.
  */
 
-/** Lines of context around each change in the unified diffs. */
-export const DIFF_CONTEXT = 3;
+export { DIFF_CONTEXT, unifiedDiff } from '../files/diff';
 
 export type ReadFile = (file: string) => Promise<string | undefined>;
 
@@ -59,21 +58,6 @@ export async function generatePatch(
     files.push(filePatch(file, old ?? null, after));
   }
   return assemble(files);
-}
-
-/** The unified diff of one file, `a/` and `b/` names (`/dev/null` for a created or deleted file). */
-export function unifiedDiff(file: string, before: string | null, after: string | null): string {
-  const text = createTwoFilesPatch(
-    before === null ? '/dev/null' : `a/${file}`,
-    after === null ? '/dev/null' : `b/${file}`,
-    before ?? '',
-    after ?? '',
-    undefined,
-    undefined,
-    { context: DIFF_CONTEXT },
-  );
-  // The package starts each file with a line of "=" signs; git-style diffs have none.
-  return text.replace(/^=+\n/, '');
 }
 
 function countLines(diff: string): { added: number; removed: number } {

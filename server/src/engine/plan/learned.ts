@@ -101,10 +101,25 @@ export function learnedPlanner(which: 'clean' | 'with-failures', open: (ctx: Pic
       const why: string[] = [];
       for (const p of usable) {
         const plan = planFromPattern(p, ctx);
-        if (typeof plan === 'string') why.push(`${p.key}: ${plan}`);
-        else plans.push(plan);
+        const misfit = typeof plan === 'string' ? plan : await textMissing(plan, ctx);
+        if (misfit) why.push(`${p.key}: ${misfit}`);
+        else plans.push(plan as FixPlanInput);
       }
       return plans.length ? { ok: true, plans } : none(`no pattern fits this site: ${why.join('; ')}`);
     },
   };
+}
+
+/** Why a plan's find-and-replace cannot apply here (its text is not in the file once), or undefined. */
+async function textMissing(plan: FixPlanInput, ctx: Pick<PlanningContext, 'read'>): Promise<string | undefined> {
+  for (const op of plan.operations ?? []) {
+    const find = (op.details as { find?: unknown } | undefined)?.find;
+    if (typeof find !== 'string') continue;
+    const text = await ctx.read(op.file);
+    if (text === undefined) return `${op.file} does not exist`;
+    const at = text.indexOf(find);
+    if (at < 0) return `the text its edit replaces is not in ${op.file}`;
+    if (text.indexOf(find, at + 1) >= 0) return `the text its edit replaces occurs more than once in ${op.file}`;
+  }
+  return undefined;
 }
