@@ -98,7 +98,7 @@ export function patternStoreContract(name: string, fresh: () => Promise<PatternS
     assert.deepEqual(await store.importEvents(exported), { added: 0, skipped: 1 });
     const older = [
       // Written before events had ids, with fields missing: status, failure type, roles, planner.
-      { kind: 'attempt', at: 5, signature: { exceptionClass: 'NameError', messageShape: "name '{}' is not defined", endpoint: 'GET /old/{}' }, edit: { operations: [{ type: 'add_import', details: { name: '{0}', module: '{0}' } }] }, fixType: 'add_import', outcome: 'success' },
+      { kind: 'attempt', at: 5, signature: { exceptionClass: 'ImportError', messageShape: "cannot import name '{}'", endpoint: 'GET /old/{}' }, edit: { operations: [{ type: 'add_import', details: { name: '{0}', module: '{0}' } }] }, fixType: 'add_import', outcome: 'success' },
       { kind: 'anti', at: 6, wrong: 'except:', language: 'python' },
     ] as unknown as Parameters<PatternStore['importEvents']>[0];
     assert.deepEqual(await store.importEvents([...older, ...older]), { added: 2, skipped: 2 });

@@ -79,6 +79,23 @@ export interface PlannedFix {
   /** sha256 of each plan file's content when the plan was made; null for a file that did not exist. */
   base: Record<string, string | null>;
   createdAt: number;
+  /** What learning knows of this very fix for this kind of failure (a learned pattern with the same edit). */
+  known?: KnownFix;
+}
+
+/** A plan's record among the learned patterns: how often the same edit worked for the same kind of failure. */
+export interface KnownFix {
+  key: string;
+  attempts: number;
+  successes: number;
+  /** Failed validation, rolled back for a regression, or rejected by a person. */
+  failed: number;
+  rejected: number;
+  reverted: number;
+  promoted: boolean;
+  sources: string[];
+  /** It failed at least as often as it worked: an anti-pattern here, tried after every other plan. */
+  bad: boolean;
 }
 
 /** A valid plan that could not be used, so the next candidate was tried: where it stopped and why. */

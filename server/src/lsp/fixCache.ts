@@ -1,6 +1,7 @@
 import type { Operation } from '../engine/fixPlan';
+import { knownLabel } from '../engine/learn/known';
 import type { ViolationPlan } from '../engine/repair/planOne';
-import type { ValidationResult } from '../engine/contracts';
+import type { KnownFix, ValidationResult } from '../engine/contracts';
 import { validationReason } from '../engine/validate';
 import type { FixStatus } from '../protocol';
 
@@ -111,7 +112,8 @@ export function fixStatus(planned: ReadyFix['planned'], validation: ValidationRe
 }
 
 
-/** `Preview fix: add python-slugify to requirements.txt (safe, validated)` */
-export function fixTitle(verb: 'Preview fix' | 'Apply fix', fix: Pick<ReadyFix, 'summary' | 'status'>): string {
-  return `${verb}: ${fix.summary} (${fix.status.text})`;
+/** `Apply fix: import uuid (known fix, 9 of 10 succeeded, safe, validated)`: what learning knows of it first. */
+export function fixTitle(verb: 'Preview fix' | 'Apply fix', fix: Pick<ReadyFix, 'summary' | 'status'> & { planned?: { fix?: { known?: KnownFix } } }): string {
+  const known = fix.planned?.fix?.known;
+  return `${verb}: ${fix.summary} (${known ? `${knownLabel(known)}, ` : ''}${fix.status.text})`;
 }

@@ -1,5 +1,5 @@
 import type { RepairRecord } from '../contracts';
-import { attemptOf, type LearnableRecord } from './learner';
+import { attemptOf, recordAttempt, type LearnableRecord } from './learner';
 import type { LearningConfig } from '../config/schema';
 import { patternStoreFor } from './stores';
 
@@ -32,7 +32,7 @@ async function learnOutcome(workspace: string, records: readonly LearnableRecord
   // Learning never stops a rollback or a decision: a store that cannot be written loses this event only.
   try {
     const store = await patternStoreFor(workspace, learning);
-    for (const a of attempts) await store.record(a);
+    for (const a of attempts) await recordAttempt(store, a);
   } catch {
     /* the pattern store is not writable: nothing else depends on it */
   }

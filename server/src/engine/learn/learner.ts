@@ -85,8 +85,9 @@ export function outcomeOf(r: LearnableRecord): Outcome | undefined {
 export function attemptOf(r: LearnableRecord, outcome = outcomeOf(r), source: AttemptInput['source'] = 'tool'): AttemptInput | undefined {
   if (!r.plan || !outcome) return undefined;
   const message = exceptionMessage(r.violation.message);
+  const language = languageOf(r.plan.files ?? []);
   return {
-    signature: signatureOf(r.violation),
+    signature: { ...signatureOf(r.violation), ...(language ? { language } : {}) },
     edit: abstractEdit(r.plan, message),
     fixType: [...new Set(r.plan.operations.map((o) => o.type))].join('+'),
     planner: r.planner ?? 'unknown',
@@ -97,14 +98,51 @@ export function attemptOf(r: LearnableRecord, outcome = outcomeOf(r), source: At
   };
 }
 
-/** Record what a pass's attempts taught; returns how many events were written. */
+/** An abstract edit in one line: `add_import {file} name={0} module={0}`. */
+export function describeEdit(edit: unknown): string {
+  const ops = (edit as { operations?: Array<{ type: string; file: string; details: unknown }> })?.operations ?? [];
+  const value = (v: unknown) => (typeof v === 'string' ? (v.length > 60 || v.includes('\n') ? JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v) : v) : JSON.stringify(v));
+  return ops.map((o) => [o.type, o.file, ...Object.entries((o.details ?? {}) as Record<string, unknown>).map(([k, v]) => `${k}=${value(v)}`)].join(' ')).join('; ');
+}
+
+/** How bad each way of failing is, as an anti-pattern's severity. */
+const SEVERITY = { failure: 'low', rejected: 'medium', reverted: 'high' } as const;
+
+/** The anti-pattern sighting of an attempt that did not hold: the edit that was wrong for this kind of failure. */
+export function antiOf(a: AttemptInput): Parameters<PatternStore['recordAntiPattern']>[0] | undefined {
+  if (a.outcome === 'success') return undefined;
+  return {
+    wrong: `${a.fixType}: ${describeEdit(a.edit)}`,
+    language: a.signature.language ?? 'unknown',
+    ...(a.signature.exceptionClass ? { exceptionClass: a.signature.exceptionClass } : {}),
+    severity: SEVERITY[a.outcome],
+    occurrences: 1,
+    confidence: a.outcome === 'failure' ? 0.5 : 0.8,
+  };
+}
+
+/** The language of the files a plan edits: python, node, or undefined when they do not say. */
+function languageOf(files: readonly string[]): string | undefined {
+  if (files.some((f) => /\.py$|(^|\/)(requirements[^/]*\.txt|pyproject\.toml|Pipfile)$/.test(f))) return 'python';
+  if (files.some((f) => /\.(m|c)?[jt]sx?$|(^|\/)package(-lock)?\.json$/.test(f))) return 'node';
+  return undefined;
+}
+
+/** Record an attempt, and for one that did not hold, its anti-pattern sighting. */
+export async function recordAttempt(store: PatternStore, a: AttemptInput): Promise<void> {
+  await store.record(a);
+  const anti = antiOf(a);
+  if (anti) await store.recordAntiPattern(anti);
+}
+
+/** Record what a pass's attempts taught; returns how many attempts were written. */
 export async function learnFromRecords(store: PatternStore, records: readonly LearnableRecord[]): Promise<number> {
   let n = 0;
   for (const r of records) {
     // A fix a learned pattern planned is counted for that pattern like any other.
     const a = attemptOf(r);
     if (!a) continue;
-    await store.record(a);
+    await recordAttempt(store, a);
     n++;
   }
   return n;

@@ -130,10 +130,13 @@ export interface AntiPattern {
 
 const sha = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 24);
 
-/** A pattern is one edit for one kind of failure: exception class (or failure type and status), message shape, language and the abstract edit. */
+/**
+ * A pattern is one edit for one kind of failure: exception class (or failure type and status),
+ * message shape and the abstract edit (the class and the edit already tell the languages apart).
+ */
 export function patternKey(e: Pick<AttemptEvent, 'signature' | 'edit' | 'fixType'>): string {
   const s = e.signature;
-  return `fp-${sha([s.exceptionClass ?? `${s.failureType}/${s.status}`, s.messageShape ?? '', s.language ?? '', e.fixType, e.edit])}`;
+  return `fp-${sha([s.exceptionClass ?? `${s.failureType}/${s.status}`, s.messageShape ?? '', '', e.fixType, e.edit])}`;
 }
 
 export function antiKey(e: Pick<AntiEvent, 'wrong' | 'language' | 'exceptionClass'>): string {

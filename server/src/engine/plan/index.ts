@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { sha256 } from '../files/hash';
+import { knownFixes, knownLabel } from '../learn/known';
 import type { NoPlan, Planner, PlannedFix, PlanningContext } from '../contracts';
 import { fixPlanSchema, MAX_OPERATIONS, workspacePath, type FixPlan } from '../fixPlan';
 
@@ -242,6 +243,9 @@ export type PlanViolationResult = { fix: PlannedFix } | { noPlan: NoPlan & { tri
 export async function* planCandidates(ctx: PlanningContext, planners: Planner[]): AsyncGenerator<PlanViolationResult, void, undefined> {
   const tried: TriedPlanner[] = [];
   let offered = 0;
+  // What learning knows of each plan: anti-patterns here wait until every other plan was offered.
+  const known = await knownFixes(ctx.workspace, ctx.config.learning, ctx.violation);
+  const deferred: PlannedFix[] = [];
   for (const planner of planners) {
     let outcome;
     try {
@@ -270,16 +274,11 @@ export async function* planCandidates(ctx: PlanningContext, planners: Planner[])
       const fingerprint = sha256(JSON.stringify({ violation: ctx.violation.id, planner: planner.name, plan: parsed.plan, base }));
       valid++;
       offered++;
-      yield {
-        fix: {
-          id: `fix-${fingerprint.slice(0, 12)}`,
-          violationId: ctx.violation.id,
-          planner: planner.name,
-          plan: parsed.plan,
-          base,
-          createdAt: Date.now(),
-        },
-      };
+      const record = known(parsed.plan);
+      const plan = record?.bad ? { ...parsed.plan, evidence: [...parsed.plan.evidence, `${knownLabel(record)} for this kind of failure: tried after the other plans`] } : parsed.plan;
+      const fix: PlannedFix = { id: `fix-${fingerprint.slice(0, 12)}`, violationId: ctx.violation.id, planner: planner.name, plan, base, createdAt: Date.now(), ...(record ? { known: record } : {}) };
+      if (record?.bad) deferred.push(fix);
+      else yield { fix };
     }
     if (valid > 0) continue;
     tried.push({
@@ -288,6 +287,8 @@ export async function* planCandidates(ctx: PlanningContext, planners: Planner[])
       reason: outcome.plans.length === 0 ? 'the planner answered with no plans' : `every plan was rejected by the FixPlan schema: ${rejected.join(' | ')}`,
     });
   }
+  // Known to fail here: offered last, labelled, still validated like any plan if nothing else holds.
+  for (const fix of deferred) yield { fix };
   if (tried.length === 0) {
     yield { noPlan: { code: 'no_rule', reason: offered > 0 ? 'no plan: no planner has another plan' : 'no planner is configured', tried } };
     return;

@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../files/atomicWrite';
-import { FAILURE_TYPES, STRATEGIES } from '../model';
+import { FAILURE_TYPES, STRATEGIES, type Violation } from '../model';
 import { fixPlanSchema } from '../fixPlan';
 import type { RepairRecord } from '../contracts';
 
@@ -187,4 +187,20 @@ export async function listRecords(workspace: string): Promise<{ records: RepairR
   const records = items as RepairRecord[];
   records.sort((a, b) => a.createdAt - b.createdAt);
   return { records, problems };
+}
+
+/** The part of a violation a repair record keeps. */
+export function violationSummary(v: Violation): RepairRecord['violation'] {
+  return {
+    id: v.id,
+    scenario: v.scenario,
+    method: v.method,
+    path: v.path,
+    expectedStatus: v.expectedStatus,
+    actualStatus: v.actualStatus,
+    failureType: v.failureType,
+    strategy: v.strategy,
+    message: v.message,
+    ...(v.trace?.exceptionClass ? { exceptionClass: v.trace.exceptionClass } : {}),
+  };
 }

@@ -126,21 +126,8 @@ export interface RepairRunSummary {
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
-/** The part of a violation a repair record keeps. */
-export function violationSummary(v: Violation): RepairRecord['violation'] {
-  return {
-    id: v.id,
-    scenario: v.scenario,
-    method: v.method,
-    path: v.path,
-    expectedStatus: v.expectedStatus,
-    actualStatus: v.actualStatus,
-    failureType: v.failureType,
-    strategy: v.strategy,
-    message: v.message,
-    ...(v.trace?.exceptionClass ? { exceptionClass: v.trace.exceptionClass } : {}),
-  };
-}
+import { violationSummary } from '../records';
+export { violationSummary };
 
 /** One pass of the repair loop. Throws ConfigError / EnvironmentError like runSmoke. */
 export async function repairOnce(opts: RepairOnceOptions): Promise<RepairRunSummary> {
