@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { exportPatterns, importPatterns, PatternFileError, readPatternFile } from '../../server/src/engine/learn/exchange';
 import { EmbeddedPatternStore } from '../../server/src/engine/learn/store';
-import { LayeredPatternStore, patternStoreFor, userStoreFile } from '../../server/src/engine/learn/stores';
+import { frameworkOf, LayeredPatternStore, patternStoreFor, userStoreFile } from '../../server/src/engine/learn/stores';
 import { runCli } from '../setup/cli';
 import { attempt, patternStoreContract } from './pattern-store-contract';
 
@@ -79,6 +79,31 @@ describe('the stores of a workspace', () => {
     const { patterns, problems } = await store.list();
     assert.equal(patterns.length, 1);
     assert.match(problems.join('\n'), /user pattern store \(embedded\): record failed/);
+  });
+});
+
+describe("the workspace's framework", () => {
+  test('read from its manifests and kept with each attempt that does not name one', async () => {
+    const cases: Array<[Record<string, string>, string | undefined]> = [
+      [{ 'requirements.txt': 'uvicorn\nFastAPI==0.115\n' }, 'fastapi'],
+      [{ 'pyproject.toml': '[project]\ndependencies = [\n  "flask>=3",\n]\n' }, 'flask'],
+      [{ 'package.json': '{"dependencies": {"express": "^4.21.0", "pino": "^9"}}' }, 'express'],
+      [{ 'package.json': '{"dependencies": {"@nestjs/core": "^10", "express": "^4"}}' }, 'nestjs'],
+      [{ 'README.md': 'express yourself' }, undefined],
+    ];
+    for (const [files, want] of cases) {
+      const d = dir();
+      for (const [f, text] of Object.entries(files)) writeFileSync(path.join(d, f), text);
+      assert.equal(await frameworkOf(d), want, JSON.stringify(files));
+    }
+    const d = dir();
+    writeFileSync(path.join(d, 'requirements.txt'), 'flask\n');
+    const store = await patternStoreFor(d, { userStore: false });
+    const p = await store.record(attempt());
+    assert.equal(p.signature.framework, 'fastapi', 'an attempt that names its framework keeps it');
+    const bare = attempt();
+    delete (bare.signature as { framework?: string }).framework;
+    assert.equal((await store.record({ ...bare, edit: { other: 1 } })).signature.framework, 'flask');
   });
 });
 

@@ -67,9 +67,16 @@ export function signatureOf(v: RepairRecord['violation'], message = v.message): 
   };
 }
 
-/** The exception's own words in a violation message (`… → 500 (expected 200): NameError: name 'x' …` → `name 'x' …`). */
+/**
+ * The exception's own words in a violation message: what follows the exception class
+ * (`GET /x → 500 (expected 200): NameError: name 'x' …`, `app starts → exited with code 1:
+ * NameError: name 'x' …` → `name 'x' …`), else what follows the status (`… (expected 200): …`).
+ * The learner and the learned planner both read a failure's site values from it.
+ */
 export function exceptionMessage(message: string): string {
-  const after = message.match(/\)\s*:\s*(?:[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt)\s*:\s*)?(.*)$/s);
+  const cls = message.match(/(?:^|[\s:(])[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning)\s*:\s*(.*)$/s);
+  if (cls) return cls[1]!.trim();
+  const after = message.match(/\)\s*:\s*(.*)$/s);
   return (after?.[1] ?? message).trim();
 }
 

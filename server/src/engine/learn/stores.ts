@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadConfig } from '../config';
@@ -55,7 +56,11 @@ export class LayeredPatternStore implements PatternStore {
   /** Problems of layers that could not be read or written this time (reported by `list`). */
   private readonly trouble: string[] = [];
 
-  constructor(readonly layers: readonly StoreLayer[]) {
+  constructor(
+    readonly layers: readonly StoreLayer[],
+    /** The workspace's web framework, kept with each attempt's signature when it does not say. */
+    private readonly framework?: string,
+  ) {
     if (layers.length === 0) throw new Error('a layered pattern store needs at least one store');
   }
 
@@ -85,7 +90,8 @@ export class LayeredPatternStore implements PatternStore {
 
   async record(attempt: Parameters<PatternStore['record']>[0]): Promise<FixPattern> {
     // One event, one id in every layer: a layer that already has it (sent again, imported) skips it.
-    const event = { ...attempt, id: attempt.id ?? newEventId(), at: attempt.at ?? Date.now() };
+    const signature = this.framework && !attempt.signature.framework ? { ...attempt.signature, framework: this.framework } : attempt.signature;
+    const event = { ...attempt, signature, id: attempt.id ?? newEventId(), at: attempt.at ?? Date.now() };
     const [first] = await this.each('record', (s) => s.record(event));
     return first!.value;
   }
@@ -192,7 +198,7 @@ export function patternStoreFor(workspace: string, learning: LearningConfig = {}
         if (!openTeam) throw new Error('learning.neo4j is set, but this build has no Neo4j adapter');
         layers.push({ layer: 'team', store: await openTeam(root, learning.neo4j) });
       }
-      return new LayeredPatternStore(layers);
+      return new LayeredPatternStore(layers, await frameworkOf(root));
     })();
     opened.set(id, store);
     store.catch(() => opened.delete(id));
@@ -208,4 +214,26 @@ export async function learningOf(workspace: string, configFile?: string): Promis
   } catch {
     return {};
   }
+}
+
+/** Frameworks by the package a manifest names, most specific first. */
+const FRAMEWORKS: Array<[string, RegExp]> = [
+  ['fastapi', /^fastapi\b/im],
+  ['flask', /^flask\b/im],
+  ['django', /^django\b/im],
+  ['starlette', /^starlette\b/im],
+  ['nestjs', /"@nestjs\/core"\s*:/],
+  ['fastify', /"fastify"\s*:/],
+  ['koa', /"koa"\s*:/],
+  ['express', /"express"\s*:/],
+];
+
+/** The workspace's web framework as its manifests name it (requirements, pyproject, package.json), or undefined. */
+export async function frameworkOf(workspace: string): Promise<string | undefined> {
+  const texts = await Promise.all(
+    ['requirements.txt', 'requirements.in', 'pyproject.toml', 'package.json'].map((f) => readFile(path.join(workspace, f), 'utf8').catch(() => '')),
+  );
+  // pyproject lists dependencies as quoted strings: `"fastapi>=0.110"`.
+  const text = texts.map((t) => t.replace(/^\s*"([A-Za-z][\w.-]*)/gm, '$1')).join('\n');
+  return FRAMEWORKS.find(([, re]) => re.test(text))?.[0];
 }

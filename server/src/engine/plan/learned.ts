@@ -1,7 +1,7 @@
 import type { NoPlan, Planner, PlannerOutcome, PlanningContext } from '../contracts';
 import type { FixPlanInput } from '../fixPlan';
 import { patternStoreFor, type FixPattern, type PatternStore } from '../learn';
-import { signatureOf } from '../learn/learner';
+import { exceptionMessage, signatureOf } from '../learn/learner';
 import { messageValues } from '../learn/signature';
 
 /**
@@ -58,7 +58,8 @@ export function planFromPattern(p: FixPattern, ctx: Pick<PlanningContext, 'viola
   if (!Array.isArray(edit?.operations) || edit.operations.length === 0) return 'its edit has no operations';
   const v = ctx.violation;
   const file = v.location && v.locationKind !== 'scenario' && v.locationKind !== 'none' ? v.location.file : undefined;
-  const values = messageValues(v.trace?.message ?? v.message);
+  // As the learner read them: from the violation's message, so the placeholders mean the same values.
+  const values = messageValues(exceptionMessage(v.message));
   const operations: NonNullable<FixPlanInput['operations']> = [];
   for (const op of edit.operations) {
     const target = op.file === '{file}' ? file : /^\{file:\d+\}$/.test(op.file) ? undefined : ctx.files.find((f) => f === op.file || f.endsWith(`/${op.file}`)) ?? op.file;
