@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it. Installs what it needs when it is missing:
-# npm packages, the Docker engine and the example images, code-server and Chromium.
+# npm packages, the Docker engine and the example images, a JDK and Neo4j, code-server and Chromium.
 #
 #   npm test                      everything
 #   SMOKE_REPAIR_TESTS=unit npm test        only the unit tests (no Docker, no editor)
@@ -38,7 +38,11 @@ if has integration || has lsp || has e2e; then
   step "Docker engine and example images"
   bash scripts/setup-docker.sh all
 fi
-if has integration; then FILES+=(test/integration/*.test.ts); fi
+if has integration; then
+  step "a JDK and the Neo4j jars (the team pattern store's tests)"
+  bash scripts/setup-neo4j.sh >/dev/null
+  FILES+=(test/integration/*.test.ts)
+fi
 if has lsp; then FILES+=(test/lsp/*.test.ts); fi
 if has e2e; then
   step "code-server, Chromium and the packaged extension"

@@ -13,7 +13,7 @@ import {
 import { COMMANDS, commandHelp, findCommand, helpTopic, isParseArgsError, parseCommand, parseCommandWithArgument, unknownCommand, USAGE, usageHint, UsageError, wantsHelp, type CommandSpec } from './cliArgs';
 import { formatApprovals, formatPatterns, formatHistory, formatLoop, formatPlans, formatRepairSummary, formatSmokeTable } from './cliTable';
 import { ApprovalError, approverName, decideApproval, listApprovals } from './engine/approvals';
-import { learningOf, patternStoreFor } from './engine/learn';
+import { closePatternStores, learningOf, patternStoreFor } from './engine/learn';
 import { exportPatterns, importPatterns, PatternFileError } from './engine/learn/exchange';
 import { describeHandFix, learnHandFixes, observeRun, pendingHandFixes } from './engine/learn/handEdits';
 import { listLoopRecords, repairLoop } from './engine/loop';
@@ -445,7 +445,16 @@ async function classifyCommand(args: string[]): Promise<number> {
   return EXIT.ok;
 }
 
+/** Run a command; a team store's connections, which would keep the process alive, are closed once it is done. */
 export async function main(argv: string[]): Promise<number> {
+  try {
+    return await command(argv);
+  } finally {
+    await closePatternStores();
+  }
+}
+
+async function command(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const spec = command === undefined ? undefined : findCommand(command);
   try {

@@ -10,7 +10,8 @@ import { patternStoreFor } from './stores';
 
 export { abstractEdit, attemptOf, learnFromRecords, outcomeOf, signatureOf, type LearnableRecord } from './learner';
 export { EmbeddedPatternStore, type PatternStore } from './store';
-export { LayeredPatternStore, learningOf, patternStoreFor, setTeamStoreOpener, userStoreFile, type LayeredPattern, type LayerName } from './stores';
+export { closePatternStores, LayeredPatternStore, learningOf, openTeamStore, patternStoreFor, userStoreFile, type LayeredPattern, type LayerName } from './stores';
+export { Neo4jPatternStore, TeamStoreError, type TeamStoreStatus } from './neo4j';
 export { PROMOTION, type AntiPattern, type FixPattern, type Outcome, type PatternSource } from './patterns';
 export { endpointPattern, messageShape, type FailureSignature } from './signature';
 export { wilsonLowerBound } from './wilson';

@@ -163,6 +163,20 @@ export class PatternIndex {
     return this.ids.has(id);
   }
 
+  /** One pattern's state as a store keeps it between folds (the pattern and when it was last demoted). */
+  stateOf(key: string): PatternState | undefined {
+    const pattern = this.patterns.get(key);
+    if (!pattern) return undefined;
+    const demotedAt = this.demotedAt.get(key);
+    return { pattern: structuredClone(pattern), ...(demotedAt !== undefined ? { demotedAt } : {}) };
+  }
+
+  /** Take a pattern's state kept by a store, to fold further events into it. */
+  restore(state: PatternState): void {
+    this.patterns.set(state.pattern.key, structuredClone(state.pattern));
+    if (state.demotedAt !== undefined) this.demotedAt.set(state.pattern.key, state.demotedAt);
+  }
+
   /** Fold one event in; false (and nothing changes) when an event with its id was folded before. */
   add(event: PatternEvent): boolean {
     const id = eventId(event);
@@ -245,18 +259,32 @@ export class PatternIndex {
    * endpoint, then those for the same exception class and message shape; each group by the lower
    * bound of its success rate. A forgotten pattern is never returned.
    */
-  lookup(q: Pick<FailureSignature, 'exceptionClass' | 'endpoint' | 'messageShape' | 'failureType' | 'status'>, limit = 5): FixPattern[] {
+  lookup(q: LookupQuery, limit = 5): FixPattern[] {
     const keys = lookupKeys(q);
-    const rank = (ids: Set<string> | undefined) =>
-      [...(ids ?? [])]
-        .map((k) => this.patterns.get(k))
-        .filter((p): p is FixPattern => p !== undefined)
-        .sort((a, b) => Number(b.promoted) - Number(a.promoted) || b.lowerBound - a.lowerBound || b.lastSeen - a.lastSeen);
-    const first = rank(this.byEndpoint.get(keys.byEndpoint)).filter((p) => !q.messageShape || !p.signature.messageShape || p.signature.messageShape === q.messageShape);
-    const seen = new Set(first.map((p) => p.key));
-    const second = rank(this.byShape.get(keys.byShape)).filter((p) => !seen.has(p.key));
-    return [...first, ...second].slice(0, limit);
+    const found = (ids: Set<string> | undefined) => [...(ids ?? [])].map((k) => this.patterns.get(k)).filter((p): p is FixPattern => p !== undefined);
+    return rankLookup(q, found(this.byEndpoint.get(keys.byEndpoint)), found(this.byShape.get(keys.byShape)), limit);
   }
+}
+
+export type LookupQuery = Pick<FailureSignature, 'exceptionClass' | 'endpoint' | 'messageShape' | 'failureType' | 'status'>;
+
+/** A pattern's state between folds, as a store that does not keep the whole history in memory keeps it. */
+export interface PatternState {
+  pattern: FixPattern;
+  demotedAt?: number;
+}
+
+/**
+ * The answer to a lookup from the patterns found by its two keys (every store ranks the same way):
+ * those seen at the same endpoint (and with the same message shape, when both have one) first, then
+ * those of the same message shape; each group promoted first, then by lower bound, then most recent.
+ */
+export function rankLookup(q: LookupQuery, byEndpoint: FixPattern[], byShape: FixPattern[], limit: number): FixPattern[] {
+  const rank = (ps: FixPattern[]) => [...ps].sort((a, b) => Number(b.promoted) - Number(a.promoted) || b.lowerBound - a.lowerBound || b.lastSeen - a.lastSeen);
+  const first = rank(byEndpoint).filter((p) => !q.messageShape || !p.signature.messageShape || p.signature.messageShape === q.messageShape);
+  const seen = new Set(first.map((p) => p.key));
+  const second = rank(byShape).filter((p) => !seen.has(p.key));
+  return [...first, ...second].slice(0, limit);
 }
 
 function add(map: Map<string, Set<string>>, key: string, value: string): void {

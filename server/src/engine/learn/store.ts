@@ -146,23 +146,7 @@ export class EmbeddedPatternStore implements PatternStore {
   }
 
   private async append(...events: PatternEvent[]): Promise<void> {
-    await mkdir(path.dirname(this.file), { recursive: true });
-    const handle = await open(this.file, 'a+');
-    try {
-      const { size } = await handle.stat();
-      let prefix = '';
-      if (size > 0) {
-        // After a line cut short, start a new one: the cut line stays unreadable, this one does not.
-        const last = Buffer.alloc(1);
-        await handle.read(last, 0, 1, size - 1);
-        if (last[0] !== 0x0a) prefix = '\n';
-      }
-      // One write: another writer's lines never land inside these.
-      await handle.write(`${prefix}${events.map((e) => JSON.stringify(e)).join('\n')}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await appendJsonLines(this.file, events);
     await this.refresh();
   }
 
@@ -240,5 +224,28 @@ export class EmbeddedPatternStore implements PatternStore {
   /** Bytes on disk (for the benchmark's report). */
   async size(): Promise<number> {
     return (await stat(this.file).catch(() => ({ size: 0 }))).size;
+  }
+}
+
+/**
+ * Append values as JSON lines in one write, flushed: writers in other processes never interleave
+ * inside them, and after a line cut short (a writer killed mid-write) these start on a line of
+ * their own. The folder is made when missing.
+ */
+export async function appendJsonLines(file: string, values: readonly unknown[]): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const handle = await open(file, 'a+');
+  try {
+    const { size } = await handle.stat();
+    let prefix = '';
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      await handle.read(last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) prefix = '\n';
+    }
+    await handle.write(`${prefix}${values.map((v) => JSON.stringify(v)).join('\n')}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { loadConfig } from '../config';
 import type { LearningConfig } from '../config/schema';
 import { newEventId, type AntiPattern, type FixPattern, type PatternEvent, type PatternSource } from './patterns';
+import { Neo4jPatternStore } from './neo4j';
 import { EmbeddedPatternStore, type PatternStore } from './store';
 
 /**
@@ -172,11 +173,21 @@ export function userStoreFile(env: NodeJS.ProcessEnv = process.env): string | un
   return path.join(base, 'smoke-repair', 'patterns', 'patterns.jsonl');
 }
 
-/** Opens the team's store; set by the Neo4j adapter's module so the engine loads the driver only when a team store is configured. */
-export type TeamStoreOpener = (workspace: string, neo4j: NonNullable<LearningConfig['neo4j']>) => Promise<PatternStore>;
-let openTeam: TeamStoreOpener | undefined;
-export function setTeamStoreOpener(open: TeamStoreOpener): void {
-  openTeam = open;
+/**
+ * The team's store of a workspace: the Neo4j `learning.neo4j` names, with the user name and password
+ * from the environment variables it names (default NEO4J_USERNAME, NEO4J_PASSWORD; the editor may
+ * set them from its secret storage), and the workspace's outbox for when it cannot be reached.
+ */
+export function openTeamStore(workspace: string, settings: NonNullable<LearningConfig['neo4j']>, env: NodeJS.ProcessEnv = process.env): Promise<Neo4jPatternStore> {
+  const user = env[settings.userEnv ?? 'NEO4J_USERNAME'];
+  const password = env[settings.passwordEnv ?? 'NEO4J_PASSWORD'];
+  return Neo4jPatternStore.open({
+    uri: settings.uri,
+    ...(user ? { user } : {}),
+    ...(password ? { password } : {}),
+    ...(settings.database ? { database: settings.database } : {}),
+    outbox: path.join(workspace, '.smoke-repair', 'patterns', 'outbox.jsonl'),
+  });
 }
 
 const opened = new Map<string, Promise<LayeredPatternStore>>();
@@ -194,10 +205,7 @@ export function patternStoreFor(workspace: string, learning: LearningConfig = {}
     store = (async () => {
       const layers: StoreLayer[] = [{ layer: 'workspace', store: await EmbeddedPatternStore.forWorkspace(root) }];
       if (user) layers.push({ layer: 'user', store: await EmbeddedPatternStore.forFile(user) });
-      if (learning.neo4j) {
-        if (!openTeam) throw new Error('learning.neo4j is set, but this build has no Neo4j adapter');
-        layers.push({ layer: 'team', store: await openTeam(root, learning.neo4j) });
-      }
+      if (learning.neo4j) layers.push({ layer: 'team', store: await openTeamStore(root, learning.neo4j) });
       return new LayeredPatternStore(layers, await frameworkOf(root));
     })();
     opened.set(id, store);
@@ -236,4 +244,11 @@ export async function frameworkOf(workspace: string): Promise<string | undefined
   // pyproject lists dependencies as quoted strings: `"fastapi>=0.110"`.
   const text = texts.map((t) => t.replace(/^\s*"([A-Za-z][\w.-]*)/gm, '$1')).join('\n');
   return FRAMEWORKS.find(([, re]) => re.test(text))?.[0];
+}
+
+/** Close every store this process opened (a team store's connections keep a process alive). */
+export async function closePatternStores(): Promise<void> {
+  const all = [...opened.values()];
+  opened.clear();
+  for (const store of all) await store.then((s) => s.close()).catch(() => undefined);
 }
