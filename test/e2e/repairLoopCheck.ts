@@ -76,7 +76,7 @@ export const REPAIR_LOOP = {
 const VIEWS = {
   history: { name: 'Repair History', empty: /No repairs recorded yet\./ },
   approvals: { name: 'Pending Approvals', empty: /^No fix waits for your approval\. A fix that needs review, could not be checked against its scenarios, or repairs a SECURITY or POLICY failure waits here after a repair, with its diff, until you approve or reject it\./ },
-  patterns: { name: 'Learned Patterns', empty: /^No learned patterns\. This view will list the fix patterns and anti-patterns learned from validated fixes; this version does not learn yet\.$/ },
+  patterns: { name: 'Learned Patterns', empty: /^Fix patterns and anti-patterns are learned from every applied, failed, rolled back or rejected fix and from the fixes you make by hand\. This view does not list them yet: run smoke-repair patterns in a terminal\.$/ },
 } as const;
 const CONTAINER = 'Smoke Repair';
 const START = 'Start Repair Loop';
