@@ -195,7 +195,8 @@ describe('fixes in the editor (language server over stdio)', { timeout: 300_000 
     const result = RepairFailuresCommand.resultSchema.parse(await editor.command(RepairFailuresCommand.id));
     assert.ok(result.ok, result.message);
     assert.equal(result.passRateBefore, before.passRate);
-    assert.deepEqual(result.applied.map((a) => a.title), ['Apply fix: import uuid in app/tokens.py (safe, validated)']);
+    // The same fix was applied (and learned) by the test before, then rolled back: a known fix now.
+    assert.deepEqual(result.applied.map((a) => a.title), ['Apply fix: import uuid in app/tokens.py (known fix, 1 of 1 succeeded, safe, validated)']);
     assert.equal(result.needsReview.length, 1);
     assert.match(result.needsReview[0]!.title, /app\/auth\.py \(needs review\)$/);
     assert.ok(result.needsReview[0]!.reasons.some((r) => /danger score \d+/.test(r)), result.needsReview[0]!.reasons.join('; '));

@@ -74,8 +74,9 @@ describe('language server over stdio', { timeout: 180_000 }, () => {
     const result = await lsp.runSmoke();
     assert.deepEqual(result, { ok: true, passRate: 0.5, passed: 1, total: 2, violations: 1, folders: [pathToFileURL(ws).href] });
 
-    // Work-done progress: a server-created token, begin → report(s) → end.
-    assert.equal(lsp.created.length, 1);
+    // Work-done progress: a server-created token, begin → report(s) → end (the background planning of
+    // the run's failures may have created its own token since: the run's is the first).
+    assert.ok(lsp.created.length >= 1);
     const mine = lsp.progress.filter((p) => p.token === lsp.created[0]).map((p) => p.value);
     assert.equal(mine[0].kind, 'begin');
     assert.equal(mine[0].title, 'Smoke tests');
